@@ -1,0 +1,112 @@
+"""Activations, each with its backward pass beside its forward pass.
+
+An :class:`Activation` maps pre-activations ``z`` ``(n, k)`` to outputs ``a``
+``(n, k)``. Its backward pass is written in terms of the *output* ``a``: given
+``g = dL/da`` it returns ``dL/dz``, so the forward pass keeps only ``a``. Both
+take ``out``: an array the caller owns that may be overwritten and returned (the
+network passes its own temporaries), or ``None``; called with ``None`` they are pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._ops import row_max, row_sum
+from ._typing import Array
+
+Forward = Callable[[Array, "Array | None"], Array]
+Backward = Callable[[Array, Array, "Array | None"], Array]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function with its backward pass; equal when names are equal."""
+
+    name: str
+    forward: Forward = field(compare=False, repr=False)
+    backward: Backward = field(compare=False, repr=False)
+
+    def __call__(self, z: Array) -> Array:
+        """``a = f(z)``, a new array."""
+        return self.forward(z, None)
+
+
+def _identity(z: Array, out: Array | None) -> Array:
+    return z if out is z else z.copy()
+
+
+def _identity_backward(a: Array, g: Array, out: Array | None) -> Array:
+    return g
+
+
+def _tanh(z: Array, out: Array | None) -> Array:
+    return np.tanh(z, out=out)
+
+
+def _tanh_backward(a: Array, g: Array, out: Array | None) -> Array:
+    result: Array = np.multiply(g, 1 - a * a, out=out)
+    return result
+
+
+def _sigmoid(z: Array, out: Array | None) -> Array:
+    # exp(-|z|) never overflows; 1/(1+e) and e/(1+e) are the two halves of sigmoid.
+    e = np.exp(-np.abs(z))
+    r = 1 / (1 + e)
+    return np.where(z >= 0, r, e * r)
+
+
+def _sigmoid_backward(a: Array, g: Array, out: Array | None) -> Array:
+    result: Array = np.multiply(g, a * (1 - a), out=out)
+    return result
+
+
+def _relu(z: Array, out: Array | None) -> Array:
+    result: Array = np.maximum(z, 0, out=out)
+    return result
+
+
+def _relu_backward(a: Array, g: Array, out: Array | None) -> Array:
+    result: Array = np.multiply(g, a > 0, out=out)
+    return result
+
+
+def _softmax(z: Array, out: Array | None) -> Array:
+    e: Array = np.subtract(z, row_max(z), out=out)
+    np.exp(e, out=e)
+    e /= row_sum(e)
+    return e
+
+
+def _softmax_backward(a: Array, g: Array, out: Array | None) -> Array:
+    # Vector-Jacobian product a * (g - <g, a>) row by row: O(n k), no Jacobian.
+    dot = row_sum(g * a)
+    result: Array = np.multiply(a, g - dot, out=out)
+    return result
+
+
+identity = Activation("identity", _identity, _identity_backward)
+tanh = Activation("tanh", _tanh, _tanh_backward)
+sigmoid = Activation("sigmoid", _sigmoid, _sigmoid_backward)
+relu = Activation("relu", _relu, _relu_backward)
+softmax = Activation("softmax", _softmax, _softmax_backward)
+
+
+def leaky_relu(alpha: float = 0.01) -> Activation:
+    """``max(z, alpha z)`` for a slope ``0 < alpha < 1`` on the negative side."""
+    alpha = float(alpha)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha: expected 0 < alpha < 1, got {alpha}")
+
+    def forward(z: Array, out: Array | None) -> Array:
+        result: Array = np.maximum(z, alpha * z, out=out)
+        return result
+
+    def backward(a: Array, g: Array, out: Array | None) -> Array:
+        # a has the sign of z because alpha > 0.
+        result: Array = np.multiply(g, np.where(a > 0, 1, alpha).astype(a.dtype, copy=False), out=out)
+        return result
+
+    return Activation(f"leaky_relu({alpha!r})", forward, backward)

@@ -1,0 +1,52 @@
+"""Explicit random keys: every random draw in nnfunc starts from a :class:`Key`.
+
+A key is a seed plus a path of child indices; it maps to one
+``numpy.random.SeedSequence`` (``spawn_key`` = the path), so the same key always
+gives the same numbers and children of a key are statistically independent.
+Nothing here touches NumPy's global random state.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A frozen, hashable random key: ``Key(seed)`` with a non-negative integer seed."""
+
+    seed: int
+    path: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _is_integer(self.seed):
+            raise TypeError(f"seed: expected a non-negative integer, got {type(self.seed).__name__} {self.seed!r}")
+        seed = operator.index(self.seed)
+        if seed < 0:
+            raise ValueError(f"seed: expected a non-negative integer, got {seed}")
+        object.__setattr__(self, "seed", int(seed))
+        if not isinstance(self.path, tuple) or not all(_is_integer(i) and i >= 0 for i in self.path):
+            raise TypeError(f"path: expected a tuple of non-negative integers, got {self.path!r}")
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def split(key: Key, n: int = 2) -> tuple[Key, ...]:
+    """``n`` independent child keys of ``key``; the same key always splits the same way."""
+    if not isinstance(key, Key):
+        raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
+    if not _is_integer(n) or n < 1:
+        raise ValueError(f"n: expected an integer >= 1, got {n!r}")
+    return tuple(Key(key.seed, (*key.path, i)) for i in range(n))
+
+
+def rng(key: Key) -> np.random.Generator:
+    """A fresh ``numpy.random.Generator`` whose stream is fixed by ``key``."""
+    if not isinstance(key, Key):
+        raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key.seed, spawn_key=key.path)))

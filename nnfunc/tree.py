@@ -1,0 +1,151 @@
+"""Pytrees: nested containers whose leaves are arrays.
+
+A pytree is a frozen dataclass, tuple (NamedTuples included), list or dict whose
+children are pytrees, ``None`` (an empty node), or anything else, which is a leaf.
+Dataclass fields marked with :func:`static_field` are configuration, not children:
+they are carried over unchanged by :func:`tree_map` and must be equal between the
+trees it combines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_STATIC = "nnfunc.static"
+
+
+def static_field(**kwargs: Any) -> Any:
+    """A dataclass field that is configuration, not a child (``dataclasses.field``'s keywords)."""
+    metadata = {**kwargs.pop("metadata", {}), _STATIC: True}
+    return dataclasses.field(metadata=metadata, **kwargs)
+
+
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _dataclass_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(child field names, static field names) of a dataclass; memoised per class (a pure function of it)."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        init = [f for f in dataclasses.fields(cls) if f.init]
+        names = (
+            tuple(f.name for f in init if not f.metadata.get(_STATIC, False)),
+            tuple(f.name for f in init if f.metadata.get(_STATIC, False)),
+        )
+        _FIELDS[cls] = names
+    return names
+
+
+def _is_dataclass_instance(node: object) -> bool:
+    return dataclasses.is_dataclass(node) and not isinstance(node, type)
+
+
+class _Mismatch(Exception):
+    """Two trees differ in structure; ``path`` grows as the error bubbles up."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+        self.path: list[str] = []
+
+
+def _same_kind(node: object, others: tuple[object, ...]) -> None:
+    for other in others:
+        if type(other) is not type(node):
+            raise _Mismatch(f"{type(node).__name__} vs {type(other).__name__}")
+
+
+def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
+    if node is None:
+        _same_kind(node, others)
+        return None
+    if isinstance(node, (tuple, list)):
+        _same_kind(node, others)
+        for other in others:
+            if len(other) != len(node):
+                raise _Mismatch(f"length {len(node)} vs {len(other)}")
+        items = [_child(f, i, node[i], [o[i] for o in others]) for i in range(len(node))]
+        if isinstance(node, list):
+            return items
+        if hasattr(node, "_fields"):  # NamedTuple
+            return type(node)(*items)
+        return tuple(items)
+    if isinstance(node, dict):
+        _same_kind(node, others)
+        for other in others:
+            if other.keys() != node.keys():
+                raise _Mismatch(f"keys {sorted(map(str, node))} vs {sorted(map(str, other))}")
+        return {k: _child(f, k, v, [o[k] for o in others]) for k, v in node.items()}
+    if _is_dataclass_instance(node):
+        _same_kind(node, others)
+        children, static = _dataclass_fields(type(node))
+        kwargs = {name: getattr(node, name) for name in static}
+        for other in others:
+            for name in static:
+                if getattr(other, name) != kwargs[name]:
+                    raise _Mismatch(f"static field {name!r}: {kwargs[name]!r} vs {getattr(other, name)!r}")
+        for name in children:
+            kwargs[name] = _child(f, name, getattr(node, name), [getattr(o, name) for o in others])
+        return type(node)(**kwargs)
+    for other in others:
+        if other is None or isinstance(other, (tuple, list, dict)) or _is_dataclass_instance(other):
+            raise _Mismatch(f"leaf vs {type(other).__name__}")
+    return f(node, *others)
+
+
+def _child(f: Callable[..., Any], key: object, node: Any, others: list[Any]) -> Any:
+    try:
+        return _map(f, node, tuple(others))
+    except _Mismatch as e:
+        e.path.append(f".{key}" if isinstance(key, str) else f"[{key!r}]")
+        raise
+
+
+def tree_map(f: Callable[..., Any], tree: T, *rest: T) -> T:
+    """Apply ``f`` leaf by leaf: ``f(leaf, *matching leaves of rest)``.
+
+    Returns a tree of the same type and structure as ``tree``. Raises
+    ``ValueError`` naming the path where ``rest`` differs from ``tree``.
+    """
+    try:
+        result: T = _map(f, tree, rest)
+    except _Mismatch as e:
+        where = "".join(reversed(e.path)) or "<root>"
+        raise ValueError(f"tree structures differ at {where}: {e.what}") from None
+    return result
+
+
+def _children(node: object) -> list[tuple[str, Any]] | None:
+    """``(path step, child)`` pairs of an inner node; ``None`` for a leaf."""
+    if node is None:
+        return []
+    if isinstance(node, (tuple, list)):
+        return [(f"[{i}]", child) for i, child in enumerate(node)]
+    if isinstance(node, dict):
+        return [(f"[{k!r}]", child) for k, child in node.items()]
+    if _is_dataclass_instance(node):
+        return [(f".{name}", getattr(node, name)) for name in _dataclass_fields(type(node))[0]]
+    return None
+
+
+def tree_leaves_with_paths(tree: object) -> list[tuple[str, Any]]:
+    """``(path, leaf)`` for each leaf in a fixed order, paths like ``.layers[0].w``."""
+    out: list[tuple[str, Any]] = []
+    stack: list[tuple[str, Any]] = [("", tree)]
+    while stack:
+        path, node = stack.pop()
+        children = _children(node)
+        if children is None:
+            out.append((path or "<root>", node))
+        else:
+            stack.extend((path + step, child) for step, child in reversed(children))
+    return out
+
+
+def tree_leaves(tree: object) -> list[Any]:
+    """The leaves of ``tree``: dataclass fields in declaration order, items in order."""
+    return [leaf for _, leaf in tree_leaves_with_paths(tree)]
