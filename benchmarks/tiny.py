@@ -4,7 +4,10 @@ make_moons(200, noise=0.20), a 2-3-2 tanh/softmax network, full batch. Both run
 side by side in one process, alternating, several repeats after a warm-up; the
 median per-step time of each and their ratio are printed.
 
-    python benchmarks/tiny.py [--steps 2000] [--repeats 7]
+Also scikit-learn's ``MLPClassifier`` (sgd, full batch) and, when installed,
+PyTorch per iteration.
+
+    python -m benchmarks.tiny [--steps 2000] [--repeats 7]
 """
 
 from __future__ import annotations
@@ -12,16 +15,20 @@ from __future__ import annotations
 import argparse
 import functools
 import itertools
-import statistics
-import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.datasets import make_moons
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
 
 import nnfunc as nf
+
+from . import _torch
+from ._timing import compare
 
 EPSILON, REG_LAMBDA = 0.01, 0.01  # the tutorial's learning rate and L2 on summed gradients
 
@@ -64,32 +71,58 @@ def nnfunc_loop(x: NDArray[np.float64], y: NDArray[np.int64], steps: int) -> nf.
     return nf.train(step, params, itertools.repeat(nf.Batch(x, y), steps))
 
 
-def per_step(fn: Callable[[], Any], steps: int) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) / steps
+def sklearn_loop(x: NDArray[np.float64], y: NDArray[np.int64], steps: int) -> MLPClassifier:
+    """``MLPClassifier`` on the same problem: sgd, full batch, no momentum, ``steps`` iterations."""
+    n = len(x)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(3,),
+        activation="tanh",
+        solver="sgd",
+        alpha=REG_LAMBDA,  # sklearn's penalty is alpha/(2 n) * sum(w**2): alpha = l2 * n
+        batch_size=n,
+        learning_rate_init=EPSILON * n,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        max_iter=steps,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=steps + 1,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(x, y)
+    return clf
+
+
+def measure(*, steps: int, repeats: int, warmup: int = 1, torch: Any | None = None) -> dict[str, float]:
+    """Median seconds per step of each contender (``torch`` only when given), timed side by side."""
+    x, y = make_moons(200, noise=0.20, random_state=0)
+    n = len(x)
+    runs: dict[str, Callable[[], object]] = {
+        "numpy": lambda: hand_loop(x, y, steps),
+        "nnfunc": lambda: nnfunc_loop(x, y, steps),
+        "sklearn": lambda: sklearn_loop(x, y, steps),
+    }
+    if torch is not None:
+        runs["torch"] = lambda: _torch.full_batch_steps(
+            torch, x, y, sizes=(2, 3, 2), lr=EPSILON * n, l2=REG_LAMBDA / n, steps=steps
+        )
+    return {name: t / steps for name, t in compare(runs, repeats=repeats, warmup=warmup).items()}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Print the per-step time of each contender and nnfunc's ratio to each."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    x, y = make_moons(200, noise=0.20, random_state=0)
-    runs: dict[str, Callable[[], Any]] = {
-        "hand_loop": lambda: hand_loop(x, y, args.steps),
-        "nnfunc": lambda: nnfunc_loop(x, y, args.steps),
-    }
-    for fn in runs.values():
-        fn()  # warm-up
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(args.repeats):
-        for name, fn in runs.items():
-            times[name].append(per_step(fn, args.steps))
-    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    medians = measure(steps=args.steps, repeats=args.repeats, torch=_torch.load_torch())
     for name, t in medians.items():
         print(f"{name}_us_per_step: {t * 1e6:.1f}")
-    print(f"ratio_nnfunc_over_hand_loop: {medians['nnfunc'] / medians['hand_loop']:.3f}")
+    for name, t in medians.items():
+        if name != "nnfunc":
+            print(f"ratio_nnfunc_over_{name}: {medians['nnfunc'] / t:.3f}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ def _check(params: MLP, batch: Batch, cost: Cost, l2: float) -> tuple[MLP, Array
     if batch.x.shape[1] != n_in:
         raise ValueError(f"x: expected shape (n, {n_in}) for a network with {n_in} inputs, got {batch.x.shape}")
     check_labels(cost, batch.y, batch.y_range, n_out)
+    if params.dtype == np.float32 and not batch.fits_float32:
+        raise ValueError("batch: x or y has values beyond the float32 range (3.4e38) of this float32 network")
     return params, batch.x.astype(params.dtype, copy=False), l2
 
 

@@ -60,7 +60,13 @@ def _log_softmax_parts(z: Array) -> tuple[Array, Array, Array]:
     return shifted, e, row_sum(e)
 
 
+def _targets(y: Labels, dtype: np.dtype[Any]) -> Labels:
+    """Class indices unchanged; targets ``(n, k)`` in the output's dtype (float64 targets must not upcast float32)."""
+    return y if y.ndim == 1 else y.astype(dtype, copy=False)
+
+
 def _softmax_ce(z: Array, y: Labels) -> Scalar:
+    y = _targets(y, z.dtype)
     shifted, _, total = _log_softmax_parts(z)
     n = z.shape[0]
     value: Scalar
@@ -72,6 +78,7 @@ def _softmax_ce(z: Array, y: Labels) -> Scalar:
 
 
 def _softmax_ce_vg(z: Array, y: Labels) -> tuple[Scalar, Array]:
+    y = _targets(y, z.dtype)
     shifted, g, total = _log_softmax_parts(z)
     n = z.shape[0]
     g /= total  # g is now softmax(z)
@@ -93,6 +100,7 @@ def _softmax_ce_vg(z: Array, y: Labels) -> tuple[Scalar, Array]:
 
 
 def _cross_entropy(p: Array, y: Labels) -> Scalar:
+    y = _targets(y, p.dtype)
     n, eps = p.shape[0], _eps(p)
     value: Scalar
     if y.ndim == 1:
@@ -103,6 +111,7 @@ def _cross_entropy(p: Array, y: Labels) -> Scalar:
 
 
 def _cross_entropy_vg(p: Array, y: Labels) -> tuple[Scalar, Array]:
+    y = _targets(y, p.dtype)
     n, eps = p.shape[0], _eps(p)
     value: Scalar
     if y.ndim == 1:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._typing import Array, Labels
-from .batch import Batch
+from .batch import Batch, _read_only
 from .random import Key, rng, split
 
 
@@ -48,10 +48,10 @@ class Batches:
             for start in range(0, self._per_epoch() * size, size):
                 stop = min(start + size, n)
                 if order is None:
-                    yield Batch._trusted(data.x[start:stop], data.y[start:stop], data.y_range)
+                    yield Batch._trusted(data.x[start:stop], data.y[start:stop], data)
                 else:
                     idx = order[start:stop]
-                    yield Batch._trusted(data.x.take(idx, axis=0), data.y.take(idx, axis=0), data.y_range)
+                    yield Batch._trusted(data.x.take(idx, axis=0), data.y.take(idx, axis=0), data)
 
 
 def batches(
@@ -72,7 +72,9 @@ def batches(
     """
     if not isinstance(key, Key):
         raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
-    data = Batch(x, y)
+    # Read-only views: checked once here without copying the data set. Do not write
+    # to x or y while iterating; the batches are cut from them as they are needed.
+    data = Batch(_read_only(np.asarray(x)), _read_only(np.asarray(y)))
     n = len(data)
     if batch_size is not None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:

@@ -16,7 +16,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from ._typing import Array, Labels
 from .activations import Activation, identity, sigmoid, tanh
-from .batch import _freeze_own, _read_only, as_features
+from .batch import _freeze_own, _read_only, as_features, fits_float32
 from .initializers import Initializer, glorot_normal
 from .random import Key, rng, split
 from .tree import static_field
@@ -29,7 +29,10 @@ class Dense:
     """A fully connected layer ``activation(x @ w + b)``: ``w`` ``(n_in, n_out)``, ``b`` ``(n_out,)``.
 
     Arrays are checked (float32/float64, matching shapes and dtypes) and stored as
-    read-only views. Fields that are not arrays (e.g. a ``tree_map`` to norms) pass.
+    read-only views, without a copy: every step builds new layers, and copying each
+    would cost a pass over the parameters. So do not write to an array after you
+    give it to ``Dense`` (nnfunc's own functions never do). Fields that are not
+    arrays (e.g. a ``tree_map`` to norms) pass unchecked.
     """
 
     w: Array
@@ -74,7 +77,7 @@ class MLP:
             prev, cur = layers[i - 1].w, layers[i].w
             if isinstance(prev, np.ndarray) and isinstance(cur, np.ndarray) and prev.shape[1] != cur.shape[0]:
                 raise ValueError(
-                    f"layers: layer {i} takes {cur.shape[0]} inputs but layer {i - 1} gives {prev.shape[1]}"
+                    f"layers: layer {i} expects {cur.shape[0]} inputs but layer {i - 1} gives {prev.shape[1]}"
                 )
 
     @classmethod
@@ -111,7 +114,10 @@ def init_mlp(
     """
     if not isinstance(key, Key):
         raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
-    sizes = tuple(sizes)
+    try:
+        sizes = tuple(sizes)
+    except TypeError as e:
+        raise TypeError(f"sizes: expected a sequence of layer widths (n_in, ..., n_out), got {sizes!r}") from e
     if len(sizes) < 2 or not all(
         isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes
     ):
@@ -125,6 +131,8 @@ def init_mlp(
     for name, act in (("hidden", hidden), ("output", output)):
         if not isinstance(act, Activation):
             raise TypeError(f"{name}: expected an nf activation such as nf.tanh, got {act!r}")
+    if not callable(init):
+        raise TypeError(f"init: expected an initializer such as nf.glorot_normal, got {init!r}")
     keys = split(key, len(sizes) - 1)
     last = len(sizes) - 2
     layers = tuple(
@@ -151,6 +159,8 @@ def check_inputs(params: MLP, x: object) -> Array:
     n_in = params.layers[0].w.shape[0]
     if a.shape[1] != n_in:
         raise ValueError(f"x: expected shape (n, {n_in}) for a network with {n_in} inputs, got {a.shape}")
+    if params.dtype == np.float32 and not fits_float32(a):
+        raise ValueError("x: has values beyond the float32 range (3.4e38) of this float32 network")
     return a.astype(params.dtype, copy=False)
 
 
@@ -187,9 +197,30 @@ def predict(params: MLP, x: Array) -> NDArray[np.intp]:
 def accuracy(params: MLP, x: Array, y: Labels) -> float:
     """Fraction of samples whose predicted class equals ``y`` (class labels, one-hot or 0/1 targets)."""
     labels = predict(params, x)
-    truth = np.asarray(y)
-    if truth.ndim not in (1, 2) or truth.shape[0] != labels.shape[0]:
-        raise ValueError(f"y: expected {labels.shape[0]} labels (n,) or targets (n, k), got shape {truth.shape}")
+    truth = _check_truth(np.asarray(y), labels.shape[0], params.sizes[-1])
     if truth.ndim == 2:
         truth = truth.argmax(axis=1) if truth.shape[1] > 1 else (truth[:, 0] > 0.5).astype(np.intp)
     return float(np.mean(labels == truth))
+
+
+def _check_truth(truth: NDArray[Any], n: int, n_out: int) -> NDArray[Any]:
+    """``y`` for :func:`accuracy`: ``n`` class labels in ``[0, max(n_out, 2))`` or finite targets ``(n, n_out)``."""
+    if truth.dtype.kind not in "biuf":
+        raise TypeError(f"y: expected integer class labels or real targets, got dtype {truth.dtype}")
+    if truth.ndim not in (1, 2) or truth.shape[0] != n:
+        raise ValueError(f"y: expected {n} labels (n,) or targets (n, {n_out}) to match x, got shape {truth.shape}")
+    if truth.ndim == 2 and truth.shape[1] != n_out:
+        raise ValueError(
+            f"y: expected targets of shape (n, {n_out}) for a network with {n_out} outputs, got {truth.shape}"
+        )
+    if not np.isfinite(truth).all():
+        raise ValueError("y: contains NaN or infinite values")
+    if truth.ndim == 1:
+        n_classes = max(n_out, 2)  # one output: 0/1 labels
+        whole = truth.dtype.kind != "f" or bool(np.all(truth == np.round(truth)))
+        if not (whole and truth.min() >= 0 and truth.max() < n_classes):
+            raise ValueError(
+                f"y: expected integer class labels in [0, {n_classes}) for a network with {n_out} outputs, "
+                f"got values in [{truth.min()}, {truth.max()}]"
+            )
+    return truth

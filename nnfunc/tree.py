@@ -68,7 +68,7 @@ def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
         for other in others:
             if len(other) != len(node):
                 raise _Mismatch(f"length {len(node)} vs {len(other)}")
-        items = [_child(f, i, node[i], [o[i] for o in others]) for i in range(len(node))]
+        items = [_child(f, f"[{i}]", node[i], [o[i] for o in others]) for i in range(len(node))]
         if isinstance(node, list):
             return items
         if hasattr(node, "_fields"):  # NamedTuple
@@ -79,7 +79,7 @@ def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
         for other in others:
             if other.keys() != node.keys():
                 raise _Mismatch(f"keys {sorted(map(str, node))} vs {sorted(map(str, other))}")
-        return {k: _child(f, k, v, [o[k] for o in others]) for k, v in node.items()}
+        return {k: _child(f, f"[{k!r}]", v, [o[k] for o in others]) for k, v in node.items()}
     if _is_dataclass_instance(node):
         _same_kind(node, others)
         children, static = _dataclass_fields(type(node))
@@ -89,7 +89,7 @@ def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
                 if getattr(other, name) != kwargs[name]:
                     raise _Mismatch(f"static field {name!r}: {kwargs[name]!r} vs {getattr(other, name)!r}")
         for name in children:
-            kwargs[name] = _child(f, name, getattr(node, name), [getattr(o, name) for o in others])
+            kwargs[name] = _child(f, f".{name}", getattr(node, name), [getattr(o, name) for o in others])
         return type(node)(**kwargs)
     for other in others:
         if other is None or isinstance(other, (tuple, list, dict)) or _is_dataclass_instance(other):
@@ -97,11 +97,11 @@ def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
     return f(node, *others)
 
 
-def _child(f: Callable[..., Any], key: object, node: Any, others: list[Any]) -> Any:
+def _child(f: Callable[..., Any], step: str, node: Any, others: list[Any]) -> Any:
     try:
         return _map(f, node, tuple(others))
     except _Mismatch as e:
-        e.path.append(f".{key}" if isinstance(key, str) else f"[{key!r}]")
+        e.path.append(step)
         raise
 
 
@@ -111,6 +111,8 @@ def tree_map(f: Callable[..., Any], tree: T, *rest: T) -> T:
     Returns a tree of the same type and structure as ``tree``. Raises
     ``ValueError`` naming the path where ``rest`` differs from ``tree``.
     """
+    if not callable(f):
+        raise TypeError(f"f: expected a function of the leaves, got {type(f).__name__}")
     try:
         result: T = _map(f, tree, rest)
     except _Mismatch as e:

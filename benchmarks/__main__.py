@@ -1,0 +1,5 @@
+"""``python -m benchmarks``: run the whole suite and print one table."""
+
+from .run import main
+
+main()

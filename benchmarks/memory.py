@@ -1,0 +1,88 @@
+"""Peak memory of one float32 SGD epoch, measured in a fresh process (``python -m benchmarks.memory``).
+
+Prints one JSON object: the process's resident memory before the data are made
+(``base``), its peak during the epoch (``peak``, the kernel's ``VmHWM``), and the
+bytes of the data, the parameters and one batch's activations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import json
+import resource
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from . import _torch
+from .large import BATCH, LR, SIZES
+from .peers import nnfunc_epoch, numpy_epoch, sklearn_epoch, synthetic_mnist
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+def _peak_bytes() -> int:
+    # VmHWM is this process's own high-water mark. getrusage's ru_maxrss is not: after
+    # fork + exec it starts from the parent's peak (the whole suite's), so it is only a fallback.
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            return next(int(ln.split()[1]) * 1024 for ln in f if ln.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+
+
+def footprint(n: int, sizes: tuple[int, ...], batch_size: int, itemsize: int) -> dict[str, int]:
+    """Bytes of the data (x and int64 labels), the parameters, and one batch's activations (input and every layer)."""
+    params = sum(a * b + b for a, b in itertools.pairwise(sizes)) * itemsize
+    acts = batch_size * sum(sizes) * itemsize
+    return {"data": n * sizes[0] * itemsize + n * 8, "params": params, "acts": acts}
+
+
+def main() -> None:
+    """Measure one contender's epoch in this process and print JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=60_000)
+    parser.add_argument("--who", default="nnfunc", choices=["nnfunc", "numpy", "sklearn", "torch"])
+    args = parser.parse_args()
+    torch = _torch.load_torch() if args.who == "torch" else None
+    np.ones((64, 64)) @ np.ones((64, 64))  # let BLAS set up its buffers before the baseline
+    base = _rss_bytes()
+    x, y = synthetic_mnist(args.n, n_features=SIZES[0], n_classes=SIZES[-1])
+    epochs: dict[str, Callable[..., object]] = {
+        "nnfunc": nnfunc_epoch,
+        "numpy": numpy_epoch,
+        "sklearn": sklearn_epoch,
+        "torch": functools.partial(_torch.epoch, torch),
+    }
+    epochs[args.who](x, y, sizes=SIZES, solver="sgd", lr=LR["sgd"], batch_size=BATCH)
+    print(json.dumps({"base": base, "peak": _peak_bytes(), **footprint(args.n, SIZES, BATCH, x.itemsize)}))
+
+
+def measure(who: str, n: int) -> dict[str, int] | None:
+    """Run ``main`` for ``who`` in a subprocess; ``None`` when it fails (e.g. torch missing)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory", "--n", str(n), "--who", who],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    result: dict[str, int] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+if __name__ == "__main__":
+    main()
