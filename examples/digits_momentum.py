@@ -19,7 +19,7 @@ import dataclasses
 import warnings
 
 import numpy as np
-from _common import Args, matches_seed, parse_args, progress, show
+from _common import Args, matches_seed, progress, run, show
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -46,7 +46,7 @@ def max_abs_difference(a: nf.MLP, b: nf.MLP) -> float:
     return max(float(np.max(np.abs(u - v))) for u, v in zip(nf.tree_leaves(a), nf.tree_leaves(b), strict=True))
 
 
-def sklearn_reference(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, epochs: int) -> float:
+def sklearn_reference(train: nf.Batch, test: nf.Batch, epochs: int) -> float:
     """Test accuracy of scikit-learn's MLPClassifier trained like ours (no L2, plain momentum)."""
     clf = MLPClassifier(
         SIZES[1:-1],
@@ -62,8 +62,8 @@ def sklearn_reference(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarr
     )
     with warnings.catch_warnings():  # it warns that it stopped at max_iter, which is the point
         warnings.simplefilter("ignore")
-        clf.fit(x_train, y_train)
-    return float(clf.score(x_test, y_test))
+        clf.fit(train.x, train.y)
+    return float(clf.score(test.x, test.y))
 
 
 def main(args: Args) -> None:
@@ -120,11 +120,11 @@ def main(args: Args) -> None:
     identical = bool(np.array_equal(nf.predict(loaded, x_test), labels)) and max_abs_difference(params, loaded) == 0.0
     show("save_load_identical", "yes" if identical else "no")
 
-    reference = sklearn_reference(x_train, y_train, x_test, y_test, epochs)
+    reference = sklearn_reference(batch, test, epochs)
     show("sklearn_mlp_test_accuracy", reference)
     agree = difference < 1e-10 and identical
     matches_seed(test_accuracy if agree else 0.0, reference, kind="accuracy")
 
 
 if __name__ == "__main__":
-    main(parse_args(__doc__))
+    run(main, __doc__)

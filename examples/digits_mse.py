@@ -13,14 +13,14 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from _common import Args, matches_seed, parse_args, progress, show
-from nnfunc.history import fit
+from _common import Args, matches_seed, progress, run, show
 from numpy.typing import NDArray
 from sklearn.datasets import load_digits
 from sklearn.metrics import classification_report
 
 import nnfunc as nf
 from nnfunc import plot
+from nnfunc.history import fit
 
 TUTORIAL_ACCURACY = 1.00  # "avg / total 1.00" in its classification report on the training set
 COST = nf.mean_squared_error  # per sample: the summed squared error over the 10 outputs
@@ -77,4 +77,4 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    main(parse_args(__doc__))
+    run(main, __doc__)

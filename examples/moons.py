@@ -14,7 +14,7 @@ import functools
 import warnings
 
 import numpy as np
-from _common import Args, matches_seed, parse_args, progress, show
+from _common import Args, matches_seed, progress, run, show
 from numpy.typing import NDArray
 from sklearn.datasets import make_classification, make_moons
 from sklearn.linear_model import LogisticRegressionCV
@@ -130,4 +130,4 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    main(parse_args(__doc__))
+    run(main, __doc__)

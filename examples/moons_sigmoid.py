@@ -13,13 +13,13 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from _common import Args, matches_seed, parse_args, progress, show
-from nnfunc.history import scan
+from _common import Args, matches_seed, progress, run, show
 from numpy.typing import NDArray
 from sklearn.datasets import make_moons
 
 import nnfunc as nf
 from nnfunc import plot
+from nnfunc.history import scan
 
 # The tutorial's code sets learning_rate = 0.1, but the costs it prints (0.693127,
 # 0.671018, ..., 0.313792) are those of learning_rate = 0.01: its own code on its
@@ -77,16 +77,22 @@ def main(args: Args) -> None:
         x, y, 1, num_iterations=num_iterations, lr=PRINTED_LEARNING_RATE, quick=args.quick
     )
     cost = costs_printed[last_printed]
-    show("lr_0_01_cost_after_iteration_1000", costs_printed[min(1000, last_printed)])
+    for i in range(0, num_iterations, PRINT_EVERY):
+        show(f"lr_0_01_cost_after_iteration_{i}", costs_printed[i])
     show("cost", cost)
     show("lr_0_01_train_accuracy", nf.accuracy(params_printed, x, y))
     curves[f"1 hidden unit, lr {PRINTED_LEARNING_RATE}"] = costs_printed
 
     plot.loss_curves(
-        curves, xlabel="Iterations", ylabel="Cost", title="Cost function", path=args.out / "moons_sigmoid_cost.png"
+        curves,
+        xlabel="Iterations",
+        ylabel="Cost",
+        start=0,
+        title="Cost function",
+        path=args.out / "moons_sigmoid_cost.png",
     )
     matches_seed(cost, TUTORIAL_COST, kind="cost")
 
 
 if __name__ == "__main__":
-    main(parse_args(__doc__))
+    run(main, __doc__)

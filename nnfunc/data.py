@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._typing import Array, Labels
-from .batch import Batch, _read_only
+from .batch import Batch, _as_array, _read_only
 from .random import Key, rng, split
 
 
@@ -74,7 +74,7 @@ def batches(
         raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
     # Read-only views: checked once here without copying the data set. Do not write
     # to x or y while iterating; the batches are cut from them as they are needed.
-    data = Batch(_read_only(np.asarray(x)), _read_only(np.asarray(y)))
+    data = Batch(_read_only(_as_array(x, "x")), _read_only(_as_array(y, "y")))
     n = len(data)
     if batch_size is not None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:

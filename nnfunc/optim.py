@@ -97,7 +97,7 @@ class RmsState(NamedTuple):
 
 
 class AdamState(NamedTuple):
-    """``step`` updates made so far; moments ``mu`` (mean) and ``nu`` (uncentred variance) shaped like the parameters."""
+    """``step`` updates made so far; moments ``mu`` (mean), ``nu`` (uncentred variance) shaped like the parameters."""
 
     step: int
     mu: Any
@@ -357,7 +357,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
 
 
 def add_decayed_weights(weight_decay: float = 0.0) -> Optimizer[EmptyState]:
-    """Decoupled weight decay: ``u = u + weight_decay * params`` (every leaf, biases included); ``weight_decay >= 0``."""
+    """Decoupled weight decay: ``u = u + weight_decay * params`` (every leaf, biases too); ``weight_decay >= 0``."""
     weight_decay = check_scalar("weight_decay", weight_decay)
 
     def init(params: object) -> EmptyState:

@@ -135,18 +135,21 @@ def loss_curves(
     xlabel: str = "epoch",
     ylabel: str = "loss",
     log_y: bool = False,
+    start: int = 1,
 ) -> Axes:
     """One line per named sequence: ``{"train": [...], "validation": [...]}`` or ``Fit.history``.
 
     ``history`` is a mapping from a name to values per step/epoch, or a sequence
     of per-epoch dicts (``nf.fit(...).history``), whose every key becomes a line.
+    The first value is drawn at x = ``start``: 1 for values measured after each
+    epoch, 0 for values measured before each step (e.g. a cost per iteration).
     """
     series = _as_series(history)
     if not series:
         raise ValueError("history: expected at least one named sequence, got none")
     ax = _axes(ax)
     for name, values in series.items():
-        ax.plot(np.arange(len(values)), values, label=name)
+        ax.plot(np.arange(start, start + len(values)), values, label=name)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if log_y:
@@ -171,9 +174,7 @@ def sweep_result(
     v = np.asarray(values, dtype=np.float64)
     s = np.asarray(scores, dtype=np.float64)
     if v.ndim != 1 or v.shape != s.shape or v.size == 0:
-        raise ValueError(
-            f"values, scores: expected non-empty 1-D sequences of one length, got {v.shape}, {s.shape}"
-        )
+        raise ValueError(f"values, scores: expected non-empty 1-D sequences of one length, got {v.shape}, {s.shape}")
     ax = _axes(ax)
     ax.plot(v, s, marker="o")
     if best is not None:

@@ -23,7 +23,13 @@ Schedule: TypeAlias = Callable[[int], float]
 
 
 def check_number(
-    name: str, value: object, *, low: float = 0.0, high: float = math.inf, open_low: bool = False, open_high: bool = False
+    name: str,
+    value: object,
+    *,
+    low: float = 0.0,
+    high: float = math.inf,
+    open_low: bool = False,
+    open_high: bool = False,
 ) -> float:
     """``value`` as a float in ``[low, high]`` (an end excluded when ``open_*``), else a ``TypeError``/``ValueError``
     naming ``name``, what was expected and what came."""
@@ -156,4 +162,6 @@ def step_decay(init: float, factor: float, every: int) -> StepDecay:
 def cosine_decay(init: float, total_steps: int, final: float = 0.0) -> CosineDecay:
     """Half a cosine from ``init`` (``t = 0``) to ``final`` (``t >= total_steps``); both finite and ``>= 0``,
     ``total_steps`` an integer ``>= 1``."""
-    return CosineDecay(check_scalar("init", init), check_count("total_steps", total_steps), check_scalar("final", final))
+    return CosineDecay(
+        check_scalar("init", init), check_count("total_steps", total_steps), check_scalar("final", final)
+    )

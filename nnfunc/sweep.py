@@ -19,7 +19,7 @@ S = TypeVar("S")
 R = TypeVar("R")
 
 
-def sweep(fn: Callable[[S, Key], R], settings: Iterable[S], *, key: Key, n_jobs: int = 1) -> list[R]:
+def sweep(fn: Callable[[S, Key], R], settings: Iterable[S], *, key: Key, n_jobs: int | None = 1) -> list[R]:
     """``[fn(s, k) for s, k in zip(settings, nf.split(key, len(settings)))]``, run by joblib.
 
     ``fn`` is called once per setting with the setting and that setting's key
@@ -29,9 +29,10 @@ def sweep(fn: Callable[[S, Key], R], settings: Iterable[S], *, key: Key, n_jobs:
     for any ``n_jobs`` and any joblib backend.
 
     ``n_jobs`` is joblib's: 1 runs in this process, ``k > 1`` uses ``k`` workers,
-    ``-1`` one per CPU. Inside ``joblib.parallel_config(backend="dask")`` (with a
-    ``dask.distributed.Client``) the settings run on the Dask cluster's workers,
-    whatever ``n_jobs`` says. joblib is imported only when a sweep runs.
+    ``-1`` one per CPU, ``None`` whatever ``joblib.parallel_config`` says. Inside
+    ``joblib.parallel_config(backend="dask")`` (with a ``dask.distributed.Client``)
+    the settings run on the Dask cluster's workers, whatever ``n_jobs`` says.
+    joblib is imported only when a sweep runs.
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a function fn(setting, key), got {type(fn).__name__}")
@@ -39,8 +40,8 @@ def sweep(fn: Callable[[S, Key], R], settings: Iterable[S], *, key: Key, n_jobs:
         raise TypeError(f"settings: expected a sequence of settings (e.g. a list), got {type(settings).__name__}")
     if not isinstance(key, Key):
         raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)):
-        raise TypeError(f"n_jobs: expected an integer (1, k > 1, or -1 for every CPU), got {type(n_jobs).__name__}")
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer))):
+        raise TypeError(f"n_jobs: expected an integer (1, k > 1, -1: every CPU) or None, got {type(n_jobs).__name__}")
     if n_jobs == 0:
         raise ValueError("n_jobs: expected 1, k > 1, or a negative count from the CPUs (-1 = all), got 0")
     grid = list(settings)
@@ -50,5 +51,6 @@ def sweep(fn: Callable[[S, Key], R], settings: Iterable[S], *, key: Key, n_jobs:
 
     keys = split(key, len(grid))
     run = joblib.delayed(fn)
-    results: list[R] = joblib.Parallel(n_jobs=int(n_jobs))(run(s, k) for s, k in zip(grid, keys, strict=True))
+    parallel = joblib.Parallel(n_jobs=None if n_jobs is None else int(n_jobs))
+    results: list[R] = parallel(run(s, k) for s, k in zip(grid, keys, strict=True))
     return results

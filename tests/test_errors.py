@@ -7,6 +7,7 @@ message must name. Messages must also say what was expected or needed.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +17,13 @@ import numpy as np
 import pytest
 
 import nnfunc as nf
+import nnfunc.optim
+import nnfunc.schedules
 from nnfunc.io import load, save
 
 NF: Any = nf  # the package, untyped: the cases below call it with wrong types on purpose
+OPT: Any = nnfunc.optim  # optimisers (issue 3), until they are exported from nnfunc
+SCHED: Any = nnfunc.schedules
 NET = nf.init_mlp(nf.Key(0), (3, 4, 2))
 NET32 = nf.init_mlp(nf.Key(0), (3, 4, 2), dtype=np.float32)
 ONE_OUT = nf.init_mlp(nf.Key(0), (3, 4, 1))
@@ -269,6 +274,45 @@ def _tree_cases() -> list[Case]:
     ]
 
 
+def _optimizer_cases() -> list[Case]:
+    other = nf.init_mlp(nf.Key(0), (3, 5, 2))
+    adam = OPT.adam(0.1)
+    bad_numbers: list[tuple[str, float]] = [("negative", -0.1), ("nan", math.nan), ("inf", math.inf)]
+    cases: list[Case] = []
+    for what, v in bad_numbers:
+        for name, make in [
+            ("sgd-lr", lambda v: OPT.sgd(v)),
+            ("momentum-lr", lambda v: OPT.momentum(v)),
+            ("adam-lr", lambda v: OPT.adam(v)),
+            ("momentum-beta", lambda v: OPT.momentum(0.1, beta=v)),
+            ("adagrad-eps", lambda v: OPT.adagrad(0.1, eps=v)),
+            ("rmsprop-decay", lambda v: OPT.rmsprop(0.1, decay=v)),
+            ("rmsprop-eps", lambda v: OPT.rmsprop(0.1, eps=v)),
+            ("adam-b1", lambda v: OPT.adam(0.1, b1=v)),
+            ("adam-b2", lambda v: OPT.adam(0.1, b2=v)),
+            ("adam-eps", lambda v: OPT.adam(0.1, eps=v)),
+            ("adamw-weight_decay", lambda v: OPT.adamw(0.1, weight_decay=v)),
+            ("optimizer_step-l2", lambda v: OPT.optimizer_step(OPT.sgd(0.1), l2=v)),
+            ("exponential_decay-rate", lambda v: SCHED.exponential_decay(0.1, v, 10)),
+            ("inverse_time_decay-init", lambda v: SCHED.inverse_time_decay(v, 0.5)),
+            ("cosine_decay-final", lambda v: SCHED.cosine_decay(0.1, 10, v)),
+        ]:
+            cases.append((f"{name}_{what}", functools.partial(make, v), ValueError, name.split("-")[1]))
+    for what, rate in [("nan", math.nan), ("inf", math.inf), ("negative", -1.0)]:
+        opt = OPT.sgd(lambda t, rate=rate: rate)
+        cases.append(
+            (f"schedule_returns_{what}", functools.partial(opt.update, NET, opt.init(NET), NET), ValueError, "lr")
+        )
+    cases += [
+        ("apply_updates-other_shape", functools.partial(OPT.apply_updates, NET, other), ValueError, "updates"),
+        ("apply_updates-other_structure", functools.partial(OPT.apply_updates, NET, {"w": 1}), ValueError, "updates"),
+        ("update-grads_other_shape", functools.partial(adam.update, other, adam.init(NET), NET), ValueError, "grads"),
+        ("update-state_other_shape", functools.partial(adam.update, NET, adam.init(other), NET), ValueError, "state"),
+        ("update-state_garbage", functools.partial(adam.update, NET, 3, NET), ValueError, "state"),
+    ]
+    return cases
+
+
 CASES: list[Case] = [
     *_x_cases(),
     *_y_cases(),
@@ -280,6 +324,7 @@ CASES: list[Case] = [
     *_label_helpers_cases(),
     *_key_cases(),
     *_tree_cases(),
+    *_optimizer_cases(),
 ]
 
 

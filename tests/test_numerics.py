@@ -114,19 +114,10 @@ def test_stable_sigmoid_cross_entropy_gradient_is_right_where_naive_formulas_fai
 
 # -- whole networks at huge inputs ----------------------------------------------------------
 
-# (cost, output activation, label kind, minimum number of outputs)
-PAIRINGS: list[tuple[nf.Cost, nf.Activation, nst.LabelKind, int]] = [
-    (nf.softmax_cross_entropy, nf.identity, "classes", 2),
-    (nf.softmax_cross_entropy, nf.identity, "onehot", 2),
-    (nf.cross_entropy, nf.softmax, "classes", 2),
-    (nf.sigmoid_binary_cross_entropy, nf.identity, "binary", 1),
-    (nf.binary_cross_entropy, nf.sigmoid, "binary", 1),
-    (nf.mean_squared_error, nf.tanh, "real", 1),
-    (nf.mean_squared_error, nf.identity, "real", 1),
-]
 
-
-@pytest.mark.parametrize(("cost", "output", "labels", "min_out"), PAIRINGS, ids=lambda p: getattr(p, "name", str(p)))
+@pytest.mark.parametrize(
+    ("cost", "output", "labels", "min_out"), nst.PAIRINGS, ids=lambda p: getattr(p, "name", str(p))
+)
 @settings(max_examples=15, deadline=None)
 @given(data=st.data(), scale=st.sampled_from([1e6, -1e6, 1e3]), l2=st.sampled_from([0.0, 1e-3]))
 def test_loss_and_gradients_stay_finite_at_huge_inputs(
@@ -181,3 +172,15 @@ def test_sgd_step_refuses_to_step_from_a_non_finite_loss() -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(FloatingPointError, match="diverged"):
             nf.sgd_step(broken, batch, lr=0.1)
+
+
+def test_diverging_optimizer_training_stops_with_the_step_named() -> None:
+    from nnfunc.optim import momentum, optimizer_step
+
+    params = nf.init_mlp(nf.Key(0), (2, 8, 2), hidden=nf.relu)
+    batch = nst.batch_for(params, nf.Key(1), labels="classes", n=32)
+    opt = momentum(1e30)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(FloatingPointError, match=r"^step \d+: loss is (nan|inf)"):
+            nf.train(optimizer_step(opt, cost=nf.mean_squared_error), (params, opt.init(params)), [batch] * 100)

@@ -171,6 +171,7 @@ DTYPE_CASES: list[tuple[nf.Cost, tuple[nf.Activation, ...], tuple[nst.LabelKind,
     (nf.mean_squared_error, (nf.tanh, nf.relu), ("real",), 1),
 ]
 
+
 def _dtype_cases() -> list[Any]:
     cases = []
     for cost, outputs, label_kinds, min_out in DTYPE_CASES:

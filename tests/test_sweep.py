@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 from typing import Any
 
 import joblib
@@ -62,11 +63,17 @@ def test_same_bits_for_one_and_two_workers() -> None:
     assert _same_bits(one, two)
 
 
-def test_threads_backend_gives_the_same_bits() -> None:
+def test_n_jobs_none_follows_joblib_parallel_config() -> None:
     key = nf.Key(3)
     with joblib.parallel_config(backend="threading", n_jobs=2):
-        threaded = sweep(train_and_score, GRID, key=key, n_jobs=2)
+        threaded = sweep(train_and_score, GRID, key=key, n_jobs=None)
+        where = sweep(_thread_name, GRID, key=key, n_jobs=None)
     assert _same_bits(threaded, sweep(train_and_score, GRID, key=key))
+    assert threading.current_thread().name not in where  # run by joblib's worker threads
+
+
+def _thread_name(setting: object, key: nf.Key) -> str:
+    return threading.current_thread().name
 
 
 def _echo(setting: object, key: nf.Key) -> tuple[object, nf.Key]:

@@ -48,7 +48,6 @@ TREES = st.recursive(st.none() | LEAVES, _children, max_leaves=12)
 TREES_WITHOUT_DICTS = st.recursive(st.none() | LEAVES, lambda inner: _children(inner, dicts=False), max_leaves=12)
 
 
-
 def _shape(tree: Any) -> Any:
     """A type-exact description of ``tree``: containers with their types, leaves as values."""
     if tree is None:
@@ -140,9 +139,7 @@ def test_structure_mismatch_raises_value_error_naming_the_path(
     ("a", "b", "path"),
     [
         ((1, 2), [1, 2], "<root>"),
-        pytest.param(
-            {"x": [1, 2]}, {"x": [1, 2, 3]}, "['x']"
-        ),
+        pytest.param({"x": [1, 2]}, {"x": [1, 2, 3]}, "['x']"),
         ({1: [1, 2]}, {1: [1, 2, 3]}, "[1]"),
         ({"x": 1, "y": 2}, {"x": 1, "z": 2}, "<root>"),
         (Pair(1, (2, 3)), Pair(1, None), "[1]"),

@@ -15,13 +15,21 @@ sits exactly on a relu kink, and every example is reproducible from its key.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from hypothesis import strategies as st
 
 from ..activations import Activation, identity, leaky_relu, relu, sigmoid, softmax, tanh
 from ..batch import Batch
+from ..costs import (
+    Cost,
+    binary_cross_entropy,
+    cross_entropy,
+    mean_squared_error,
+    sigmoid_binary_cross_entropy,
+    softmax_cross_entropy,
+)
 from ..initializers import glorot_normal, glorot_uniform, he_normal, lecun_normal
 from ..model import MLP, init_mlp
 from ..random import Key, rng
@@ -30,6 +38,27 @@ LabelKind = Literal["classes", "onehot", "binary", "real"]
 
 ALL_ACTIVATIONS: tuple[Activation, ...] = (identity, tanh, sigmoid, relu, leaky_relu(0.1), softmax)
 """Every activation nnfunc ships (leaky relu with slope 0.1)."""
+
+
+class Pairing(NamedTuple):
+    """A cost, an output activation it suits, labels it accepts, and the fewest outputs it needs."""
+
+    cost: Cost
+    output: Activation
+    labels: LabelKind
+    min_outputs: int
+
+
+PAIRINGS: tuple[Pairing, ...] = (
+    Pairing(softmax_cross_entropy, identity, "classes", 2),
+    Pairing(softmax_cross_entropy, identity, "onehot", 2),
+    Pairing(cross_entropy, softmax, "classes", 2),
+    Pairing(cross_entropy, softmax, "onehot", 2),
+    Pairing(sigmoid_binary_cross_entropy, identity, "binary", 1),
+    Pairing(binary_cross_entropy, sigmoid, "binary", 1),
+    *(Pairing(mean_squared_error, act, "real", 1) for act in ALL_ACTIVATIONS),
+)
+"""Every nnfunc cost with each output activation and label kind it is meant for (for parametrised tests)."""
 
 
 def keys() -> st.SearchStrategy[Key]:
