@@ -7,12 +7,13 @@ its measurements as ``name: value`` lines and ends with ``matches_seed: yes|no``
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
+
+import threadpoolctl
 
 T = TypeVar("T")
 
@@ -45,7 +46,6 @@ def run(main: Callable[[Args], None], description: str | None) -> None:
     little and, on a busy machine, costs up to thirty times the work in waiting.
     """
     args = parse_args(description)
-    threadpoolctl = importlib.import_module("threadpoolctl")  # installed with scikit-learn (no type hints)
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         main(args)
 

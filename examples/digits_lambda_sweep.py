@@ -22,9 +22,6 @@ from sklearn.model_selection import train_test_split
 
 import nnfunc as nf
 from nnfunc import plot
-from nnfunc.history import Fit, fit
-from nnfunc.optim import OptState, momentum, optimizer_step
-from nnfunc.sweep import sweep
 
 TUTORIAL = {"lambda": 0.599484, "validation_accuracy": 0.964730, "test_accuracy": 0.959596}
 LEARNING_RATE, MOMENTUM = 0.2, 0.9
@@ -41,7 +38,7 @@ COST = nf.softmax_cross_entropy
 INIT_KEY = nf.Key(0)
 
 Data = tuple[NDArray[np.float64], NDArray[np.intp]]
-Carry = tuple[nf.MLP, OptState]
+Carry = tuple[nf.MLP, nf.OptState]
 Step = Callable[[Carry, nf.Batch], Carry]
 
 
@@ -58,8 +55,8 @@ def l2_for(lam: float, n_train: int) -> float:
 def init_network(lam: float, n_train: int) -> tuple[Carry, Step]:
     """The tutorial's ``nnet`` and its momentum update: fresh weights from ``INIT_KEY``, and the step for ``lam``."""
     params = nf.init_mlp(INIT_KEY, SIZES, hidden=nf.sigmoid, output=nf.sigmoid, init=nf.glorot_uniform)
-    opt = momentum(LEARNING_RATE, beta=MOMENTUM)  # v = 0.9 v + g; W -= 0.2 v: the tutorial's update
-    return (params, opt.init(params)), optimizer_step(opt, cost=COST, l2=l2_for(lam, n_train))
+    opt = nf.momentum(LEARNING_RATE, beta=MOMENTUM)  # v = 0.9 v + g; W -= 0.2 v: the tutorial's update
+    return (params, opt.init(params)), nf.optimizer_step(opt, cost=COST, l2=l2_for(lam, n_train))
 
 
 def validation_accuracy(lam: float, key: nf.Key, *, train: Data, valid: Data, epochs: int) -> float:
@@ -73,7 +70,7 @@ def validation_accuracy(lam: float, key: nf.Key, *, train: Data, valid: Data, ep
     return nf.accuracy(params, *valid)
 
 
-def train_network(lam: float, key: nf.Key, *, train: Data, valid: Data, epochs: int, quick: bool) -> Fit[Carry]:
+def train_network(lam: float, key: nf.Key, *, train: Data, valid: Data, epochs: int, quick: bool) -> nf.Fit[Carry]:
     """The tutorial's ``trainNetwork`` with its per-epoch losses: the same training as one sweep point.
 
     The history holds, per epoch, the training and validation loss (with the L2
@@ -91,7 +88,7 @@ def train_network(lam: float, key: nf.Key, *, train: Data, valid: Data, epochs: 
         }
 
     per_epoch = [nf.batches(k, *train, batch_size=None) for k in nf.split(key, epochs)]
-    return fit(step, carry, progress(per_epoch, quick=quick, desc=f"lambda {lam:.3g}"), evaluate=evaluate)
+    return nf.fit(step, carry, progress(per_epoch, quick=quick, desc=f"lambda {lam:.3g}"), evaluate=evaluate)
 
 
 def main(args: Args) -> None:
@@ -106,9 +103,9 @@ def main(args: Args) -> None:
     show("n_train", len(x_train))
     sweep_key, final_key = nf.split(nf.Key(1))
 
-    # -- The sweep: one network per lambda, each from its own key, two at a time -----------------
+    # -- The sweep: one network per lambda, all from the same weights, two at a time ------------
     point = functools.partial(validation_accuracy, train=train, valid=valid, epochs=epochs)
-    accuracies = sweep(point, [float(lam) for lam in lambdas], key=sweep_key, n_jobs=1 if args.quick else 2)
+    accuracies = nf.sweep(point, [float(lam) for lam in lambdas], key=sweep_key, n_jobs=1 if args.quick else 2)
     for lam, acc in zip(lambdas, accuracies, strict=True):
         show(f"validation_accuracy_lambda_{lam:.4g}", acc)
     best = int(np.argmax(accuracies))

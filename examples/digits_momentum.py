@@ -26,9 +26,6 @@ from sklearn.neural_network import MLPClassifier
 
 import nnfunc as nf
 from nnfunc import plot
-from nnfunc.history import fit
-from nnfunc.io import load, save
-from nnfunc.optim import momentum, optimizer_step
 
 SIZES = (64, 64, 32, 10)
 LEARNING_RATE, BETA = 0.05, 0.9
@@ -86,7 +83,7 @@ def main(args: Args) -> None:
     show("grad_max_abs_difference", f"{difference:.3e}")
 
     # -- SGD with momentum, minibatches reshuffled every epoch --------------------------------
-    opt = momentum(LEARNING_RATE, beta=BETA)
+    opt = nf.momentum(LEARNING_RATE, beta=BETA)
     test = nf.Batch(x_test, y_test)
     per_epoch = [nf.batches(k, x_train, y_train, batch_size=BATCH_SIZE) for k in nf.split(shuffle_key, epochs)]
 
@@ -97,8 +94,8 @@ def main(args: Args) -> None:
             "test": float(nf.loss(p, test, cost=nf.cross_entropy)),
         }
 
-    result = fit(
-        optimizer_step(opt, cost=nf.cross_entropy),
+    result = nf.fit(
+        nf.optimizer_step(opt, cost=nf.cross_entropy),
         (params, opt.init(params)),
         progress(per_epoch, quick=args.quick, desc="epochs"),
         evaluate=evaluate,
@@ -115,8 +112,8 @@ def main(args: Args) -> None:
 
     # -- Save and load: the reloaded parameters predict the same labels ----------------------
     path = args.out / "digits_momentum.npz"
-    save(path, params)
-    loaded = load(path, like=params)
+    nf.save(path, params)
+    loaded = nf.load(path, like=params)
     identical = bool(np.array_equal(nf.predict(loaded, x_test), labels)) and max_abs_difference(params, loaded) == 0.0
     show("save_load_identical", "yes" if identical else "no")
 

@@ -20,7 +20,6 @@ from sklearn.metrics import classification_report
 
 import nnfunc as nf
 from nnfunc import plot
-from nnfunc.history import fit
 
 TUTORIAL_ACCURACY = 1.00  # "avg / total 1.00" in its classification report on the training set
 COST = nf.mean_squared_error  # per sample: the summed squared error over the 10 outputs
@@ -56,7 +55,7 @@ def main(args: Args) -> None:
         # The tutorial prints np.mean((y_pred - y_true)**2): our cost divided by the 10 outputs.
         return {"loss": float(nf.loss(p, everything, cost=COST)) / 10}
 
-    result = fit(step, params, progress(per_epoch, quick=args.quick, desc="epochs"), evaluate=evaluate)
+    result = nf.fit(step, params, progress(per_epoch, quick=args.quick, desc="epochs"), evaluate=evaluate)
     params = result.final
     for epoch, row in enumerate(result.history, start=1):
         if epoch % 10 == 0:

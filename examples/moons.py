@@ -21,8 +21,6 @@ from sklearn.linear_model import LogisticRegressionCV
 
 import nnfunc as nf
 from nnfunc import plot
-from nnfunc.optim import optimizer_step, sgd
-from nnfunc.schedules import inverse_time_decay
 
 # The tutorial sums the gradient over the N = 200 samples and steps with
 # epsilon = 0.01, adding reg_lambda * W with reg_lambda = 0.01. nnfunc's loss is
@@ -100,11 +98,11 @@ def main(args: Args) -> None:
 
     # -- Exercise: an annealed learning rate ------------------------------------------------
     # lr_t = 2.0 / (1 + t / 2000): fast at first, 1/11 of that by the last step.
-    opt = sgd(inverse_time_decay(LR, 1.0, steps=steps // 10))
+    opt = nf.sgd(nf.inverse_time_decay(LR, 1.0, steps=steps // 10))
     carry = (params0, opt.init(params0))
     full_batches = nf.batches(data_key, x, y, batch_size=None, epochs=steps)
     annealed, _ = nf.train(
-        optimizer_step(opt, cost=COST, l2=L2), carry, progress(full_batches, quick=args.quick, desc="annealed")
+        nf.optimizer_step(opt, cost=COST, l2=L2), carry, progress(full_batches, quick=args.quick, desc="annealed")
     )
     show("annealed_lr_accuracy", nf.accuracy(annealed, x, y))
 

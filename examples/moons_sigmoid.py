@@ -19,7 +19,6 @@ from sklearn.datasets import make_moons
 
 import nnfunc as nf
 from nnfunc import plot
-from nnfunc.history import scan
 
 # The tutorial's code sets learning_rate = 0.1, but the costs it prints (0.693127,
 # 0.671018, ..., 0.313792) are those of learning_rate = 0.01: its own code on its
@@ -47,7 +46,7 @@ def nn_model(
     params = nf.init_mlp(key, (2, n_h, 1), hidden=nf.tanh, output=nf.sigmoid, init=nf.normal(0.01))
     full_batches = nf.batches(key, x, y, batch_size=None, epochs=num_iterations)
     step = functools.partial(gradient_step, lr=lr)
-    params, costs = scan(step, params, progress(full_batches, quick=quick, desc=f"n_h={n_h}, lr={lr}"))
+    params, costs = nf.scan(step, params, progress(full_batches, quick=quick, desc=f"n_h={n_h}, lr={lr}"))
     return params, list(costs)
 
 

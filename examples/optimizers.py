@@ -17,22 +17,20 @@ from sklearn.model_selection import train_test_split
 
 import nnfunc as nf
 from nnfunc import plot
-from nnfunc.history import fit
-from nnfunc.optim import Optimizer, OptState, adagrad, adam, adamw, momentum, optimizer_step, rmsprop, sgd
 
 SIZES = (64, 64, 32, 10)
 BATCH_SIZE = 32
 COST = nf.softmax_cross_entropy
 # Learning rates in each optimiser's usual range (the adaptive ones divide by a
 # running gradient scale, so they take steps about lr in size).
-OPTIMIZERS: dict[str, Optimizer[OptState]] = {
-    "sgd": sgd(0.1),
-    "momentum": momentum(0.05, beta=0.9),
-    "nesterov": momentum(0.05, beta=0.9, nesterov=True),
-    "adagrad": adagrad(0.05),
-    "rmsprop": rmsprop(1e-3),
-    "adam": adam(1e-3),
-    "adamw": adamw(1e-3, weight_decay=1e-2),
+OPTIMIZERS: dict[str, nf.Optimizer[nf.OptState]] = {
+    "sgd": nf.sgd(0.1),
+    "momentum": nf.momentum(0.05, beta=0.9),
+    "nesterov": nf.momentum(0.05, beta=0.9, nesterov=True),
+    "adagrad": nf.adagrad(0.05),
+    "rmsprop": nf.rmsprop(1e-3),
+    "adam": nf.adam(1e-3),
+    "adamw": nf.adamw(1e-3, weight_decay=1e-2),
 }
 REFERENCE_ACCURACY = 0.96  # every optimiser should reach this on the held-out digits
 
@@ -50,14 +48,14 @@ def main(args: Args) -> None:
     # The same shuffles for every optimiser: nf.batches is re-iterable and key-determined.
     per_epoch = [nf.batches(k, x_train, y_train, batch_size=BATCH_SIZE) for k in nf.split(shuffle_key, epochs)]
 
-    def evaluate(carry: tuple[nf.MLP, OptState]) -> dict[str, float]:
+    def evaluate(carry: tuple[nf.MLP, nf.OptState]) -> dict[str, float]:
         return {"loss": float(nf.loss(carry[0], train, cost=COST))}
 
     curves: dict[str, list[float]] = {}
     accuracies: dict[str, float] = {}
     for name, opt in OPTIMIZERS.items():
-        result = fit(
-            optimizer_step(opt, cost=COST),
+        result = nf.fit(
+            nf.optimizer_step(opt, cost=COST),
             (params, opt.init(params)),
             progress(per_epoch, quick=args.quick, desc=name),
             evaluate=evaluate,
