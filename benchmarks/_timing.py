@@ -33,6 +33,14 @@ def compare(runs: Mapping[str, Callable[[], object]], *, repeats: int, warmup: i
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+def limit_threads(n: int, torch: Any | None) -> None:
+    """Use ``n`` threads in every BLAS/OpenMP pool of this process (and in torch), for the rest of the run."""
+    threadpoolctl = importlib.import_module("threadpoolctl")
+    threadpoolctl.threadpool_limits(limits=n)
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
 def _blas_lines(torch: Any | None) -> list[str]:
     try:  # untyped (no py.typed): loaded as a plain module, its values are Any
         threadpoolctl = importlib.import_module("threadpoolctl")

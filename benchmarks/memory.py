@@ -55,7 +55,8 @@ def main() -> None:
     parser.add_argument("--who", default="nnfunc", choices=["nnfunc", "numpy", "sklearn", "torch"])
     args = parser.parse_args()
     torch = _torch.load_torch() if args.who == "torch" else None
-    np.ones((64, 64)) @ np.ones((64, 64))  # let BLAS set up its buffers before the baseline
+    for dt in (np.float32, np.float64):  # let every BLAS thread set up its buffers before the baseline
+        np.ones((512, 512), dtype=dt) @ np.ones((512, 512), dtype=dt)
     base = _rss_bytes()
     x, y = synthetic_mnist(args.n, n_features=SIZES[0], n_classes=SIZES[-1])
     epochs: dict[str, Callable[..., object]] = {

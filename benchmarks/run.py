@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _torch, large, memory, scaling, tiny
-from ._timing import machine_lines
+from ._timing import limit_threads, machine_lines
 from .peers import epoch_flops, synthetic_mnist
 
 PEERS = ("numpy", "sklearn", "torch")
@@ -38,7 +38,7 @@ class Settings:
     memory_peers: tuple[str, ...]
 
 
-FULL = Settings(2000, 60_000, 8192, scaling.WIDTHS, scaling.BATCHES, 5, 1, ("nnfunc", *PEERS))
+FULL = Settings(2000, 60_000, 4096, scaling.WIDTHS, scaling.BATCHES, 3, 1, ("nnfunc", *PEERS))
 QUICK = Settings(20, 1024, 512, (64, 128), (16, 64), 1, 0, ("nnfunc",))
 
 
@@ -86,9 +86,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat: a smoke run in seconds")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for the scaling plot")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when installed")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS/OpenMP/torch threads for every contender")
     args = parser.parse_args(argv)
     s = QUICK if args.quick else FULL
     torch: Any | None = None if args.no_torch else _torch.load_torch()
+    if args.threads is not None:
+        limit_threads(args.threads, torch)
     began = time.perf_counter()
     print("# nnfunc benchmarks" + (" (--quick: smoke sizes, numbers meaningless)" if args.quick else ""))
     for line in machine_lines(torch):

@@ -6,12 +6,13 @@ Parameters are frozen dataclass pytrees; ``forward``, ``loss``, ``grad`` and
 
 from .activations import Activation, identity, leaky_relu, relu, sigmoid, softmax, tanh
 from .backprop import grad, loss, sgd_step, value_and_grad
-from .batch import Batch, one_hot
+from .batch import Batch
 from .costs import (
     Cost,
     binary_cross_entropy,
     cross_entropy,
     mean_squared_error,
+    one_hot,
     sigmoid_binary_cross_entropy,
     softmax_cross_entropy,
 )
@@ -42,7 +43,7 @@ from .optim import (
 )
 from .random import Key, rng, split
 from .schedules import Schedule, constant_schedule, cosine_decay, exponential_decay, inverse_time_decay, step_decay
-from .sweep import sweep
+from .sweeps import sweep
 from .training import train
 from .tree import static_field, tree_leaves, tree_leaves_with_paths, tree_map
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_number
 from ._ops import row_max, row_sum
 from ._typing import Array
 
@@ -96,9 +97,7 @@ softmax = Activation("softmax", _softmax, _softmax_backward)
 
 def leaky_relu(alpha: float = 0.01) -> Activation:
     """``max(z, alpha z)`` for a slope ``0 < alpha < 1`` on the negative side."""
-    alpha = float(alpha)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha: expected 0 < alpha < 1, got {alpha}")
+    alpha = check_number("alpha", alpha, high=1.0, open_low=True, open_high=True)
 
     def forward(z: Array, out: Array | None) -> Array:
         result: Array = np.maximum(z, alpha * z, out=out)

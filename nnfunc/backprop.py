@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import check_scalar
 from ._ops import col_sum
 from ._typing import Array
 from .batch import Batch
@@ -19,16 +20,6 @@ from .costs import Cost, Scalar, check_labels, softmax_cross_entropy
 from .model import MLP, Dense, activations, check_params
 
 LayerGrads = list[tuple[Array, Array]]
-
-
-def check_scalar(name: str, value: object, *, low: float = 0.0) -> float:
-    """``value`` as a float, else a clear error: it must be a real number, finite and ``>= low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    v = float(value)
-    if not (math.isfinite(v) and v >= low):
-        raise ValueError(f"{name}: expected a finite number >= {low}, got {v}")
-    return v
 
 
 def _check(params: MLP, batch: Batch, cost: Cost, l2: float) -> tuple[MLP, Array, float]:
@@ -116,7 +107,8 @@ def sgd_step(params: MLP, batch: Batch, *, lr: float, cost: Cost = softmax_cross
     lr = check_scalar("lr", lr)
     params, x, l2 = _check(params, batch, cost, l2)
     value, grads = _backprop(params, x, batch, cost)
-    check_finite_loss(value)  # the cost part suffices: finite weights give a finite penalty
+    # The cost part: NaN/inf parameters show in it at once; an update that overflows shows a step later.
+    check_finite_loss(value)
     decay = 1 - lr * l2  # w - lr*(dw + l2*w) == decay*w - lr*dw
     layers = []
     for layer, (dw, db) in zip(params.layers, grads, strict=True):

@@ -2,7 +2,7 @@
 
 Everything that costs O(data) to check (shapes, dtypes, NaN/inf, label range) is
 checked once, when a ``Batch`` is made; a step over the same batch only compares
-a few integers (:func:`check_compatible`).
+a few integers (``costs.check_labels``, called by ``backprop``).
 """
 
 from __future__ import annotations
@@ -143,17 +143,3 @@ class Batch:
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
-
-
-def one_hot(y: NDArray[np.integer[Any]], n_classes: int, dtype: DTypeLike = np.float64) -> Array:
-    """Integer labels ``(n,)`` to one-hot rows ``(n, n_classes)``."""
-    labels = np.asarray(y)
-    if labels.ndim != 1 or labels.dtype.kind not in "iub":
-        raise ValueError(f"y: expected integer labels of shape (n,), got {labels.dtype} of shape {labels.shape}")
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes: expected an integer >= 1, got {n_classes!r}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"y: labels must lie in [0, {n_classes}), got range [{labels.min()}, {labels.max()}]")
-    out = np.zeros((labels.shape[0], int(n_classes)), dtype=dtype)
-    out[np.arange(labels.shape[0]), labels] = 1
-    return out

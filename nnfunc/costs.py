@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from ._ops import row_max, row_sum
 from ._typing import Array, Labels
 from .activations import sigmoid
-from .batch import one_hot
 
 Scalar = np.floating[Any]
 TargetKind = Literal["classes", "binary", "real"]
@@ -35,6 +35,20 @@ class Cost:
     def __call__(self, out: Array, y: Labels) -> Scalar:
         """The mean cost of outputs ``out`` ``(n, k)`` against labels ``y``."""
         return self.value(out, y)
+
+
+def one_hot(y: NDArray[np.integer[Any]], n_classes: int, dtype: DTypeLike = np.float64) -> Array:
+    """Integer labels ``(n,)`` in ``[0, n_classes)`` to one-hot rows ``(n, n_classes)`` of ``dtype``."""
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.dtype.kind not in "iub":
+        raise ValueError(f"y: expected integer labels of shape (n,), got {labels.dtype} of shape {labels.shape}")
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"n_classes: expected an integer >= 1, got {n_classes!r}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"y: labels must lie in [0, {n_classes}), got range [{labels.min()}, {labels.max()}]")
+    out = np.zeros((labels.shape[0], int(n_classes)), dtype=dtype)
+    out[np.arange(labels.shape[0]), labels] = 1
+    return out
 
 
 def _dense(y: Labels, k: int, dtype: np.dtype[Any]) -> Array:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
+from ._checks import check_count
 from ._typing import Array, Labels
-from .batch import Batch, _as_array, _read_only
-from .random import Key, rng, split
+from .batch import Batch
+from .random import Key, check_key, rng, split
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,22 +67,17 @@ def batches(
 
     ``batch_size=None`` gives the full data set as one batch per epoch. The last
     batch of an epoch is smaller when ``batch_size`` does not divide ``n``, unless
-    ``drop_last``. The data are checked here, once, not again per step.
+    ``drop_last``. ``x`` is ``(n, n_features)``, ``y`` ``(n,)`` or ``(n, k)`` as for
+    :class:`Batch`. The data are checked here, once, not again per step. Like every
+    ``Batch``, a writeable ``x`` or ``y`` is copied once; pass read-only arrays
+    (``x.setflags(write=False)``) to share them instead, e.g. for a large data set.
     """
-    if not isinstance(key, Key):
-        raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
-    # Read-only views: checked once here without copying the data set. Do not write
-    # to x or y while iterating; the batches are cut from them as they are needed.
-    data = Batch(_read_only(_as_array(x, "x")), _read_only(_as_array(y, "y")))
-    n = len(data)
+    check_key(key)
+    data = Batch(x, y)  # checked once; a writeable array is copied so later writes to it change nothing
     if batch_size is not None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size: expected an integer >= 1 or None, got {batch_size!r}")
-        if drop_last and batch_size > n:
+        batch_size = check_count("batch_size", batch_size)
+        if drop_last and batch_size > len(data):
             raise ValueError(
-                f"batch_size: {batch_size} is larger than the {n} samples and drop_last=True leaves no batch"
+                f"batch_size: {batch_size} is larger than the {len(data)} samples and drop_last=True leaves no batch"
             )
-        batch_size = int(batch_size)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs: expected an integer >= 0, got {epochs!r}")
-    return Batches(key, data, batch_size, int(epochs), bool(shuffle), bool(drop_last))
+    return Batches(key, data, batch_size, check_count("epochs", epochs, low=0), bool(shuffle), bool(drop_last))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Generic, Literal, TypeVar
 
-from .schedules import check_count, check_number
+from ._checks import check_count, check_number
 from .training import train
 
 C = TypeVar("C")

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ._checks import check_scalar
 from ._typing import Array
 
 
@@ -41,15 +42,13 @@ def he_normal(gen: np.random.Generator, fan_in: int, fan_out: int, dtype: np.dty
 
 
 def lecun_normal(gen: np.random.Generator, fan_in: int, fan_out: int, dtype: np.dtype[Any]) -> Array:
-    """Normal with std ``1 / sqrt(fan_in)``: seed 000's ``randn(fan_in, fan_out) / sqrt(fan_in)``."""
+    """Normal with std ``1 / sqrt(fan_in)``: ``randn(fan_in, fan_out) / sqrt(fan_in)``."""
     return _normal(gen, fan_in, fan_out, dtype, 1 / math.sqrt(fan_in))
 
 
 def normal(std: float = 0.01) -> Initializer:
-    """Normal with a fixed ``std`` (seed 001's ``0.01 * randn``)."""
-    std = float(std)
-    if not (math.isfinite(std) and std >= 0):
-        raise ValueError(f"std: expected a finite number >= 0, got {std}")
+    """Normal with a fixed ``std``, e.g. ``normal(0.01)`` for ``0.01 * randn``."""
+    std = check_scalar("std", std)
 
     def init(gen: np.random.Generator, fan_in: int, fan_out: int, dtype: np.dtype[Any]) -> Array:
         return _normal(gen, fan_in, fan_out, dtype, std)

@@ -18,7 +18,7 @@ from ._typing import Array, Labels
 from .activations import Activation, identity, sigmoid, tanh
 from .batch import _freeze_own, _read_only, as_features, fits_float32
 from .initializers import Initializer, glorot_normal
-from .random import Key, rng, split
+from .random import Key, check_key, rng, split
 from .tree import static_field
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -73,6 +73,9 @@ class MLP:
         layers = self.layers
         if not isinstance(layers, tuple) or not layers or not all(isinstance(la, Dense) for la in layers):
             raise TypeError(f"layers: expected a non-empty tuple of nf.Dense, got {layers!r}")
+        dtypes = {str(la.w.dtype) for la in layers if isinstance(la.w, np.ndarray)}
+        if len(dtypes) > 1:
+            raise TypeError(f"layers: expected one float dtype for every layer, got {sorted(dtypes)}")
         for i in range(1, len(layers)):
             prev, cur = layers[i - 1].w, layers[i].w
             if isinstance(prev, np.ndarray) and isinstance(cur, np.ndarray) and prev.shape[1] != cur.shape[0]:
@@ -112,8 +115,7 @@ def init_mlp(
     Hidden layers use ``hidden``, the last layer ``output``; weights come from
     ``init`` with one child key of ``key`` per layer, biases are zero.
     """
-    if not isinstance(key, Key):
-        raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
+    check_key(key)
     try:
         sizes = tuple(sizes)
     except TypeError as e:

@@ -31,11 +31,12 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import numpy as np
 
-from .backprop import check_finite_loss, check_scalar, value_and_grad
+from ._checks import check_number, check_scalar
+from .backprop import check_finite_loss, value_and_grad
 from .batch import Batch
 from .costs import Cost, softmax_cross_entropy
 from .model import MLP
-from .schedules import Schedule, check_number
+from .schedules import Schedule
 from .tree import tree_leaves, tree_leaves_with_paths, tree_map
 
 P = TypeVar("P")
@@ -169,6 +170,16 @@ def _sqrt_plus(s: Any, eps: float) -> Any:
     return r
 
 
+def _divide_by_root(eps: float) -> Callable[[Any, Any], Any]:
+    """``(u, s) -> u / (sqrt(s) + eps)`` in one fresh array."""
+
+    def divide(u: Any, s: Any) -> Any:
+        r = _sqrt_plus(s, eps)
+        return np.divide(u, r, out=r)
+
+    return divide
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Transformations
 
@@ -238,19 +249,15 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> Optimizer[TraceState]:
     def init(params: P) -> TraceState:
         return TraceState(_zeros(params))
 
-    def step(u: Any, v: Any) -> Any:
-        v = v * decay
-        v += u
-        return v
-
-    def look_ahead(u: Any, v: Any) -> Any:
+    def decay_add(u: Any, v: Any) -> Any:
+        """``u + decay * v`` in a fresh array."""
         out = v * decay
         out += u
         return out
 
     def update(updates: P, state: TraceState, params: P) -> tuple[P, TraceState]:
-        v = _map(step, updates, state.trace)
-        return (_map(look_ahead, updates, v) if nesterov else v), TraceState(v)
+        v = _map(decay_add, updates, state.trace)
+        return (_map(decay_add, updates, v) if nesterov else v), TraceState(v)
 
     return Optimizer(init, update)
 
@@ -267,9 +274,7 @@ def scale_by_rss(eps: float = 1e-8) -> Optimizer[SumOfSquaresState]:
         new += s
         return new
 
-    def divide(u: Any, s: Any) -> Any:
-        r = _sqrt_plus(s, eps)
-        return np.divide(u, r, out=r)
+    divide = _divide_by_root(eps)
 
     def update(updates: P, state: SumOfSquaresState, params: P) -> tuple[P, SumOfSquaresState]:
         s = _map(accumulate, updates, state.sum_of_squares)
@@ -279,25 +284,28 @@ def scale_by_rss(eps: float = 1e-8) -> Optimizer[SumOfSquaresState]:
 
 
 def _moving_average(rate: float) -> Callable[[Any, Any], Any]:
-    """``(x, avg) -> avg + rate * (x - avg)`` = ``(1 - rate) * avg + rate * x``, in one fresh array."""
+    """``(x, avg) -> (1 - rate) * avg + rate * x`` in one fresh array.
+
+    Not ``avg + rate * (x - avg)``: in float32 that loses a small ``x`` next to a large ``avg``.
+    """
+    keep = 1 - rate
 
     def average(x: Any, avg: Any) -> Any:
-        new = x - avg
-        new *= rate
-        new += avg
+        new = x * rate
+        new += avg * keep
         return new
 
     return average
 
 
 def _moving_average_of_squares(rate: float) -> Callable[[Any, Any], Any]:
-    """``(u, avg) -> (1 - rate) * avg + rate * u**2``, in one fresh array."""
+    """``(u, avg) -> (1 - rate) * avg + rate * u**2`` in one fresh array."""
+    keep = 1 - rate
 
     def average(u: Any, avg: Any) -> Any:
         new = u * u
-        new -= avg
         new *= rate
-        new += avg
+        new += avg * keep
         return new
 
     return average
@@ -313,9 +321,7 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> Optimizer[RmsState]:
     def init(params: P) -> RmsState:
         return RmsState(_zeros(params))
 
-    def divide(u: Any, s: Any) -> Any:
-        r = _sqrt_plus(s, eps)
-        return np.divide(u, r, out=r)
+    divide = _divide_by_root(eps)
 
     def update(updates: P, state: RmsState, params: P) -> tuple[P, RmsState]:
         nu = _map(average, updates, state.nu)
@@ -409,30 +415,30 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
 
 def sgd(lr: float | Schedule) -> Optimizer[OptState]:
     """Stochastic gradient descent: ``u = -lr_t * g``."""
-    return chain(scale_by_learning_rate(_rate(lr, "lr")))
+    return chain(scale_by_learning_rate(lr))
 
 
 def momentum(lr: float | Schedule, beta: float = 0.9, nesterov: bool = False) -> Optimizer[OptState]:
     """Heavy-ball momentum: ``v = beta * v + g``, ``u = -lr_t * v``; with ``nesterov``,
     ``u = -lr_t * (g + beta * v)``. ``beta`` in ``[0, 1]``; ``beta = 0`` is :func:`sgd`."""
     beta = check_number("beta", beta, high=1.0)
-    return chain(trace(beta, nesterov), scale_by_learning_rate(_rate(lr, "lr")))
+    return chain(trace(beta, nesterov), scale_by_learning_rate(lr))
 
 
 def adagrad(lr: float | Schedule, eps: float = 1e-8) -> Optimizer[OptState]:
     """Adagrad: ``s = s + g**2``, ``u = -lr_t * g / (sqrt(s) + eps)``, ``s`` from zero; ``eps > 0``."""
-    return chain(scale_by_rss(eps), scale_by_learning_rate(_rate(lr, "lr")))
+    return chain(scale_by_rss(eps), scale_by_learning_rate(lr))
 
 
 def rmsprop(lr: float | Schedule, decay: float = 0.9, eps: float = 1e-8) -> Optimizer[OptState]:
     """RMSprop: ``s = decay * s + (1 - decay) * g**2``, ``u = -lr_t * g / (sqrt(s) + eps)``;
     ``decay`` in ``[0, 1)``, ``eps > 0``."""
-    return chain(scale_by_rms(decay, eps), scale_by_learning_rate(_rate(lr, "lr")))
+    return chain(scale_by_rms(decay, eps), scale_by_learning_rate(lr))
 
 
 def adam(lr: float | Schedule, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer[OptState]:
     """Adam: ``u = -lr_t * m_hat / (sqrt(v_hat) + eps)`` with bias-corrected moments (see :func:`scale_by_adam`)."""
-    return chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(_rate(lr, "lr")))
+    return chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(lr))
 
 
 def adamw(
@@ -442,7 +448,7 @@ def adamw(
     return chain(
         scale_by_adam(b1, b2, eps),
         add_decayed_weights(weight_decay),
-        scale_by_learning_rate(_rate(lr, "lr")),
+        scale_by_learning_rate(lr),
     )
 
 

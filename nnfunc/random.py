@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import check_count, is_integer
+
 
 @dataclass(frozen=True, slots=True)
 class Key:
@@ -22,31 +24,30 @@ class Key:
     path: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        if not _is_integer(self.seed):
+        if not is_integer(self.seed):
             raise TypeError(f"seed: expected a non-negative integer, got {type(self.seed).__name__} {self.seed!r}")
         seed = operator.index(self.seed)
         if seed < 0:
             raise ValueError(f"seed: expected a non-negative integer, got {seed}")
         object.__setattr__(self, "seed", int(seed))
-        if not isinstance(self.path, tuple) or not all(_is_integer(i) and i >= 0 for i in self.path):
+        if not isinstance(self.path, tuple) or not all(is_integer(i) and i >= 0 for i in self.path):
             raise TypeError(f"path: expected a tuple of non-negative integers, got {self.path!r}")
-
-
-def _is_integer(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def split(key: Key, n: int = 2) -> tuple[Key, ...]:
     """``n`` independent child keys of ``key``; the same key always splits the same way."""
-    if not isinstance(key, Key):
-        raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
-    if not _is_integer(n) or n < 1:
-        raise ValueError(f"n: expected an integer >= 1, got {n!r}")
-    return tuple(Key(key.seed, (*key.path, i)) for i in range(n))
+    check_key(key)
+    return tuple(Key(key.seed, (*key.path, i)) for i in range(check_count("n", n)))
 
 
 def rng(key: Key) -> np.random.Generator:
     """A fresh ``numpy.random.Generator`` whose stream is fixed by ``key``."""
-    if not isinstance(key, Key):
-        raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
+    check_key(key)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key.seed, spawn_key=key.path)))
+
+
+def check_key(key: object, name: str = "key") -> Key:
+    """``key`` if it is an :class:`Key`, else a ``TypeError`` naming ``name``."""
+    if not isinstance(key, Key):
+        raise TypeError(f"{name}: expected nf.Key, got {type(key).__name__}")
+    return key

@@ -14,39 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
-import numpy as np
-
-from .backprop import check_scalar
+from ._checks import check_count, check_number, check_scalar
 
 Schedule: TypeAlias = Callable[[int], float]
 """``t -> learning rate`` for the ``t``-th update, ``t = 0, 1, 2, ...``."""
-
-
-def check_number(
-    name: str,
-    value: object,
-    *,
-    low: float = 0.0,
-    high: float = math.inf,
-    open_low: bool = False,
-    open_high: bool = False,
-) -> float:
-    """``value`` as a float in ``[low, high]`` (an end excluded when ``open_*``), else a ``TypeError``/``ValueError``
-    naming ``name``, what was expected and what came."""
-    v = check_scalar(name, value, low=low)
-    if (open_low and v == low) or v > high or (open_high and v == high):
-        interval = f"{'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
-        raise ValueError(f"{name}: expected a finite number in {interval}, got {v}")
-    return v
-
-
-def check_count(name: str, value: object, *, low: int = 1) -> int:
-    """``value`` as an ``int >= low``, else a ``TypeError``/``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name}: expected an integer >= {low}, got {value}")
-    return int(value)
 
 
 def _check_step(t: int) -> None:

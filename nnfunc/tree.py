@@ -40,6 +40,15 @@ def _dataclass_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return names
 
 
+def _sorted_keys(d: dict[Any, Any]) -> list[Any]:
+    """A dict's keys in a canonical order (sorted; by ``repr`` if they do not compare), so that
+    two dicts with the same keys give their leaves in the same order whatever their insertion order."""
+    try:
+        return sorted(d)
+    except TypeError:
+        return sorted(d, key=repr)
+
+
 def _is_dataclass_instance(node: object) -> bool:
     return dataclasses.is_dataclass(node) and not isinstance(node, type)
 
@@ -79,7 +88,8 @@ def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
         for other in others:
             if other.keys() != node.keys():
                 raise _Mismatch(f"keys {sorted(map(str, node))} vs {sorted(map(str, other))}")
-        return {k: _child(f, f"[{k!r}]", v, [o[k] for o in others]) for k, v in node.items()}
+        mapped = {k: _child(f, f"[{k!r}]", node[k], [o[k] for o in others]) for k in _sorted_keys(node)}
+        return {k: mapped[k] for k in node}  # f saw the keys sorted; the result keeps the input's order
     if _is_dataclass_instance(node):
         _same_kind(node, others)
         children, static = _dataclass_fields(type(node))
@@ -128,14 +138,15 @@ def _children(node: object) -> list[tuple[str, Any]] | None:
     if isinstance(node, (tuple, list)):
         return [(f"[{i}]", child) for i, child in enumerate(node)]
     if isinstance(node, dict):
-        return [(f"[{k!r}]", child) for k, child in node.items()]
+        return [(f"[{k!r}]", node[k]) for k in _sorted_keys(node)]
     if _is_dataclass_instance(node):
         return [(f".{name}", getattr(node, name)) for name in _dataclass_fields(type(node))[0]]
     return None
 
 
 def tree_leaves_with_paths(tree: object) -> list[tuple[str, Any]]:
-    """``(path, leaf)`` for each leaf in a fixed order, paths like ``.layers[0].w``."""
+    """``(path, leaf)`` for each leaf in a fixed order (fields in declaration order, items in order,
+    dict keys sorted), paths like ``.layers[0].w``."""
     out: list[tuple[str, Any]] = []
     stack: list[tuple[str, Any]] = [("", tree)]
     while stack:
@@ -149,5 +160,5 @@ def tree_leaves_with_paths(tree: object) -> list[tuple[str, Any]]:
 
 
 def tree_leaves(tree: object) -> list[Any]:
-    """The leaves of ``tree``: dataclass fields in declaration order, items in order."""
+    """The leaves of ``tree``: dataclass fields in declaration order, items in order, dict keys sorted."""
     return [leaf for _, leaf in tree_leaves_with_paths(tree)]

@@ -217,11 +217,11 @@ def _batches_cases() -> list[Case]:
         ("batches-key_int", b(key=0), TypeError, "key"),
         ("batches-batch_size_zero", b(batch_size=0), ValueError, "batch_size"),
         ("batches-batch_size_negative", b(batch_size=-3), ValueError, "batch_size"),
-        ("batches-batch_size_float", b(batch_size=2.5), ValueError, "batch_size"),
-        ("batches-batch_size_bool", b(batch_size=True), ValueError, "batch_size"),
+        ("batches-batch_size_float", b(batch_size=2.5), TypeError, "batch_size"),
+        ("batches-batch_size_bool", b(batch_size=True), TypeError, "batch_size"),
         ("batches-batch_size_over_n_drop_last", b(batch_size=6, drop_last=True), ValueError, "batch_size"),
         ("batches-epochs_negative", b(epochs=-1), ValueError, "epochs"),
-        ("batches-epochs_float", b(epochs=1.5), ValueError, "epochs"),
+        ("batches-epochs_float", b(epochs=1.5), TypeError, "epochs"),
     ]
 
 
@@ -256,7 +256,7 @@ def _key_cases() -> list[Case]:
         ("Key-bad_path", lambda: NF.Key(0, (-1,)), TypeError, "path"),
         ("split-key_int", lambda: NF.split(0), TypeError, "key"),
         ("split-n_zero", lambda: NF.split(NF.Key(0), 0), ValueError, "n"),
-        ("split-n_float", lambda: NF.split(NF.Key(0), 2.0), ValueError, "n"),
+        ("split-n_float", lambda: NF.split(NF.Key(0), 2.0), TypeError, "n"),
         ("rng-key_int", lambda: NF.rng(0), TypeError, "key"),
         ("rng-key_generator", lambda: NF.rng(np.random.default_rng(0)), TypeError, "key"),
     ]

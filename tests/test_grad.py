@@ -67,7 +67,7 @@ def test_grad_matches_finite_differences(
     params = data.draw(nst.networks(st.just(sizes), hidden=st.just(hidden), output=st.just(output), dtype=F64))
     batch = data.draw(nst.batches(params, labels=labels, max_samples=6))
     assume(_distance_to_kinks(params, batch.x) > 1e-2)  # finite differences need a smooth neighbourhood
-    report = check_grad(_loss_fn(batch, cost, l2), _grad_fn(batch, cost, l2), params)
+    report = check_grad(_loss_fn(batch, cost, l2), params, _grad_fn(batch, cost, l2))
     assert report.max_rel_error < 1e-6, str(report)
 
 
@@ -123,6 +123,6 @@ def test_check_grad_catches_a_wrong_gradient() -> None:
     def wrong(p: nf.MLP) -> nf.MLP:
         return nf.tree_map(lambda a: a * 1.01, nf.grad(p, batch))
 
-    report = check_grad(_loss_fn(batch, nf.softmax_cross_entropy, 0.0), wrong, params)
+    report = check_grad(_loss_fn(batch, nf.softmax_cross_entropy, 0.0), params, wrong)
     assert report.max_rel_error > 1e-3
     assert report.where.startswith(".layers[")

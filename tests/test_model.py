@@ -208,3 +208,10 @@ def test_init_mlp_rejects_bad_sizes(sizes: Any) -> None:
 def test_init_mlp_rejects_other_dtypes(dtype: Any) -> None:
     with pytest.raises(ValueError, match=r"dtype: expected np\.float32 or np\.float64"):
         nf.init_mlp(nf.Key(0), (2, 2), dtype=dtype)
+
+
+def test_a_network_refuses_layers_of_mixed_dtypes() -> None:
+    f32 = nf.init_mlp(nf.Key(0), (2, 3), dtype=np.float32).layers[0]
+    f64 = nf.init_mlp(nf.Key(0), (3, 2), dtype=np.float64).layers[0]
+    with pytest.raises(TypeError, match="layers: expected one float dtype"):
+        nf.MLP((f32, f64))

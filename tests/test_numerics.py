@@ -108,7 +108,7 @@ def test_stable_sigmoid_cross_entropy_gradient_is_right_where_naive_formulas_fai
     logits = np.array(z).reshape(2, 2)
     targets = np.array(t[:4]).reshape(2, 2)
     cost = nf.sigmoid_binary_cross_entropy
-    report = check_grad(lambda q: cost.value(q, targets), lambda q: cost.value_and_grad(q.copy(), targets)[1], logits)
+    report = check_grad(lambda q: cost.value(q, targets), logits, lambda q: cost.value_and_grad(q.copy(), targets)[1])
     assert report.max_rel_error < 1e-6, str(report)
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import make_moons
 
 import nnfunc as nf
-from nnfunc.sweep import sweep
+from nnfunc.sweeps import sweep
 from nnfunc.testing import strategies as nst
 
 X, Y = make_moons(60, noise=0.2, random_state=0)

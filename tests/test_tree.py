@@ -181,3 +181,12 @@ def test_network_paths_and_tree_map_rebuild_a_network(params: nf.MLP) -> None:
     for a, b in zip(nf.tree_leaves(copy), nf.tree_leaves(params), strict=True):
         np.testing.assert_array_equal(a, b)
         assert not a.flags.writeable
+
+
+def test_dict_leaves_follow_sorted_keys_whatever_the_insertion_order() -> None:
+    a = {"b": np.zeros(1), "a": np.ones(2)}
+    b = {"a": np.ones(2), "b": np.zeros(1)}
+    assert [p for p, _ in nf.tree_leaves_with_paths(a)] == ["['a']", "['b']"]
+    assert [leaf.shape for leaf in nf.tree_leaves(a)] == [leaf.shape for leaf in nf.tree_leaves(b)]
+    summed = nf.tree_map(lambda u, v: u + v, a, b)
+    assert summed["a"].shape == (2,) and summed["b"].shape == (1,)

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .._checks import check_count
 from ..random import Key, rng
 from ..tree import tree_leaves, tree_leaves_with_paths, tree_map
 
@@ -46,8 +47,8 @@ def _with_leaf(tree: P, index: int, new: Any) -> P:
 
 def check_grad(
     f: Callable[[P], Any],
-    grad_f: Callable[[P], P],
     params: P,
+    grad_f: Callable[[P], P],
     *,
     eps: float = 1e-4,
     floor: float = 1e-4,
@@ -68,10 +69,13 @@ def check_grad(
     per leaf chosen by ``key``. Use float64 parameters: in float32, finite
     differences themselves are only good to about 1e-3.
     """
-    analytic = tree_leaves(grad_f(params))
+    try:  # the gradient's leaves in the parameters' order, whatever the order of its dicts
+        analytic = tree_leaves(tree_map(lambda _, g: g, params, grad_f(params)))
+    except ValueError as e:
+        raise ValueError(f"grad_f: returned a tree unlike params: {e}") from None
     leaves = tree_leaves_with_paths(params)
-    if len(analytic) != len(leaves):
-        raise ValueError(f"grad_f: returned {len(analytic)} leaves for parameters with {len(leaves)}")
+    if max_entries_per_leaf is not None:
+        max_entries_per_leaf = check_count("max_entries_per_leaf", max_entries_per_leaf)
     gen = rng(key if key is not None else Key(0))
     worst = GradCheck(0.0, "<none>", 0.0, 0.0, 0)
     checked = 0
@@ -98,4 +102,6 @@ def check_grad(
                 worst = GradCheck(err, f"{path}[{', '.join(map(str, idx))}]", exact, numeric, 0)
             if not math.isfinite(err):
                 break
+    if checked == 0:
+        raise ValueError("params: has no array entries to check")
     return GradCheck(worst.max_rel_error, worst.where, worst.analytic, worst.numeric, checked)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import nnfunc as nf
-from nnfunc.sweep import sweep
+from nnfunc.sweeps import sweep
 
 
 def score(lr: float, key: nf.Key) -> float:

@@ -7,7 +7,7 @@ from typing import assert_type
 import numpy as np
 
 import nnfunc as nf
-from nnfunc.sweep import sweep
+from nnfunc.sweeps import sweep
 
 
 def width_score(hidden: int, key: nf.Key) -> float:

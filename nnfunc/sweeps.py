@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from .random import Key, split
+from .random import Key, check_key, split
 
 S = TypeVar("S")
 R = TypeVar("R")
@@ -38,8 +38,7 @@ def sweep(fn: Callable[[S, Key], R], settings: Iterable[S], *, key: Key, n_jobs:
         raise TypeError(f"fn: expected a function fn(setting, key), got {type(fn).__name__}")
     if isinstance(settings, (str, bytes)) or not isinstance(settings, Iterable):
         raise TypeError(f"settings: expected a sequence of settings (e.g. a list), got {type(settings).__name__}")
-    if not isinstance(key, Key):
-        raise TypeError(f"key: expected nf.Key, got {type(key).__name__}")
+    check_key(key)
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer))):
         raise TypeError(f"n_jobs: expected an integer (1, k > 1, -1: every CPU) or None, got {type(n_jobs).__name__}")
     if n_jobs == 0:
