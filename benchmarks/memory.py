@@ -1,7 +1,8 @@
 """Peak memory of one float32 SGD epoch, measured in a fresh process (``python -m benchmarks.memory``).
 
-Prints one JSON object: the process's resident memory before the data are made
-(``base``), its peak during the epoch (``peak``, the kernel's ``VmHWM``), and the
+Prints one JSON object: the process's resident memory without the data (``base``:
+after the data are made, less their bytes), its peak during the epoch (``peak``,
+the kernel's ``VmHWM``, reset once the data exist), and the
 bytes of the data, the parameters and one batch's activations.
 """
 
@@ -31,6 +32,15 @@ def _rss_bytes() -> int:
         return int(f.read().split()[1]) * resource.getpagesize()
 
 
+def _reset_peak() -> None:
+    """Set the kernel's high-water mark back to the current RSS (Linux ``clear_refs``; no-op elsewhere)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def _peak_bytes() -> int:
     # VmHWM is this process's own high-water mark. getrusage's ru_maxrss is not: after
     # fork + exec it starts from the parent's peak (the whole suite's), so it is only a fallback.
@@ -53,12 +63,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=60_000)
     parser.add_argument("--who", default="nnfunc", choices=["nnfunc", "numpy", "sklearn", "torch"])
+    parser.add_argument("--read-only", action="store_true", help="mark the data read-only before the epoch")
     args = parser.parse_args()
     torch = _torch.load_torch() if args.who == "torch" else None
     for dt in (np.float32, np.float64):  # let every BLAS thread set up its buffers before the baseline
         np.ones((512, 512), dtype=dt) @ np.ones((512, 512), dtype=dt)
-    base = _rss_bytes()
     x, y = synthetic_mnist(args.n, n_features=SIZES[0], n_classes=SIZES[-1])
+    if args.read_only:
+        x.flags.writeable = False
+        y.flags.writeable = False
+    base = _rss_bytes() - x.nbytes - y.nbytes  # as if only the data had been added
+    _reset_peak()  # making the data has its own temporaries: measure the epoch alone
     epochs: dict[str, Callable[..., object]] = {
         "nnfunc": nnfunc_epoch,
         "numpy": numpy_epoch,
@@ -69,10 +84,11 @@ def main() -> None:
     print(json.dumps({"base": base, "peak": _peak_bytes(), **footprint(args.n, SIZES, BATCH, x.itemsize)}))
 
 
-def measure(who: str, n: int) -> dict[str, int] | None:
+def measure(who: str, n: int, *, read_only: bool = False) -> dict[str, int] | None:
     """Run ``main`` for ``who`` in a subprocess; ``None`` when it fails (e.g. torch missing)."""
+    flags = ["--read-only"] if read_only else []
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.memory", "--n", str(n), "--who", who],
+        [sys.executable, "-m", "benchmarks.memory", "--n", str(n), "--who", who, *flags],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,6 +8,9 @@ the plain reductions up to summation order.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import numpy as np
 
 from ._typing import Array
@@ -15,14 +18,22 @@ from ._typing import Array
 _COLUMN_LOOP_MAX = 8  # up to this many columns a Python loop of np.maximum beats maximum.reduce
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype[Any]) -> Array:
+    """A read-only vector of ``n`` ones (memoised: the same few sizes recur every step)."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
+
+
 def row_sum(a: Array) -> Array:
     """``a.sum(axis=1, keepdims=True)`` for a 2-D ``a``, as a matrix-vector product."""
-    return (a @ np.ones(a.shape[1], dtype=a.dtype))[:, None]
+    return (a @ _ones(a.shape[1], a.dtype))[:, None]
 
 
 def col_sum(a: Array) -> Array:
     """``a.sum(axis=0)`` for a 2-D ``a``, as a vector-matrix product."""
-    return np.ones(a.shape[0], dtype=a.dtype) @ a
+    return _ones(a.shape[0], a.dtype) @ a
 
 
 def row_max(a: Array) -> Array:

@@ -54,14 +54,19 @@ def loss(params: MLP, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: f
     return value
 
 
-def _backprop(params: MLP, x: Array, batch: Batch, cost: Cost) -> tuple[Scalar, LayerGrads]:
-    """Mean cost and its ``[(d/dw, d/db), ...]`` per layer, from one forward and one backward pass.
+def _backprop(params: MLP, x: Array, batch: Batch, cost: Cost, scale: float = 1.0) -> tuple[Scalar, LayerGrads]:
+    """Mean cost and ``scale`` times its ``[(d/dw, d/db), ...]`` per layer, from one forward and one
+    backward pass.
 
-    The L2 term is left to the callers, which fold it in where it is cheapest.
+    Backprop is linear in the output gradient, so scaling it once here scales every
+    layer's gradient (``sgd_step`` passes ``-lr``). The L2 term is left to the callers,
+    which fold it in where it is cheapest.
     """
     layers = params.layers
     outs = activations(layers, x)
     value, g = cost.value_and_grad(outs[-1], batch.y)  # g = d(cost)/d(output), an array we own
+    if scale != 1.0:
+        g *= scale
     grads: LayerGrads = []
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
@@ -106,15 +111,13 @@ def sgd_step(params: MLP, batch: Batch, *, lr: float, cost: Cost = softmax_cross
     """
     lr = check_scalar("lr", lr)
     params, x, l2 = _check(params, batch, cost, l2)
-    value, grads = _backprop(params, x, batch, cost)
+    value, steps = _backprop(params, x, batch, cost, scale=-lr)  # -lr * the cost's gradients
     # The cost part: NaN/inf parameters show in it at once; an update that overflows shows a step later.
     check_finite_loss(value)
     decay = 1 - lr * l2  # w - lr*(dw + l2*w) == decay*w - lr*dw
     layers = []
-    for layer, (dw, db) in zip(params.layers, grads, strict=True):
-        dw *= -lr  # dw and db are ours: scale them in place, then add the old values
-        dw += layer.w * decay if l2 else layer.w
-        db *= -lr
+    for layer, (dw, db) in zip(params.layers, steps, strict=True):
+        dw += layer.w * decay if l2 else layer.w  # dw and db are ours: add the old values in place
         db += layer.b
         layers.append(Dense._trusted(dw, db, layer.activation))
     return MLP._trusted(tuple(layers))
