@@ -75,7 +75,7 @@ def main() -> None:
     base = _rss_bytes() - x.nbytes - y.nbytes  # as if only the data had been added
     _reset_peak()  # making the data has its own temporaries: measure the epoch alone
     epochs: dict[str, Callable[..., object]] = {
-        "nnfunc": nnfunc_epoch,
+        "nnfunc": functools.partial(nnfunc_epoch, share=args.read_only),
         "numpy": numpy_epoch,
         "sklearn": sklearn_epoch,
         "torch": functools.partial(_torch.epoch, torch),

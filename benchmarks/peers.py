@@ -45,18 +45,27 @@ def load_optim() -> ModuleType | None:
 
 
 def nnfunc_epoch(
-    x: Floats, y: Ints, *, sizes: tuple[int, ...], solver: str, lr: float, batch_size: int, seed: int = 0
+    x: Floats,
+    y: Ints,
+    *,
+    sizes: tuple[int, ...],
+    solver: str,
+    lr: float,
+    batch_size: int,
+    seed: int = 0,
+    share: bool = True,
 ) -> object:
     """One epoch with ``nf.train`` over ``nf.batches``: ``nf.sgd_step``, or ``nf.optim.adam`` via ``optimizer_step``.
 
-    The data go in read-only, nnfunc's documented idiom for a large data set: ``nf.batches``
-    then shares them instead of taking its defensive copy of writeable arrays (the memory
-    rows show both).
+    With ``share`` the data go in read-only, nnfunc's documented idiom for a large data set:
+    ``nf.batches`` then shares them instead of taking its defensive copy of writeable arrays
+    (the memory rows show both).
     """
     params = nf.init_mlp(nf.Key(seed), sizes, hidden=nf.relu, init=nf.he_normal, dtype=x.dtype)
-    x_ro, y_ro = x.view(), y.view()
-    x_ro.flags.writeable = y_ro.flags.writeable = False
-    data = nf.batches(nf.Key(seed + 1), x_ro, y_ro, batch_size=batch_size)
+    if share:
+        x, y = x.view(), y.view()
+        x.flags.writeable = y.flags.writeable = False
+    data = nf.batches(nf.Key(seed + 1), x, y, batch_size=batch_size)
     if solver == "sgd":
         return nf.train(functools.partial(nf.sgd_step, lr=lr, cost=nf.softmax_cross_entropy), params, data)
     optim = load_optim()

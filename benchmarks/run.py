@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> None:
             mem[who] = got
     ro = memory.measure("nnfunc", s.n_large, read_only=True)
     runs_mem: list[tuple[str, dict[str, dict[str, int]]]] = [
-        ("", mem),
-        (", data read-only", {"nnfunc": ro} if ro else {}),
+        (", data writeable (nf.batches copies it)", mem),
+        (", data read-only (shared)", {"nnfunc": ro} if ro else {}),
     ]
     for label, measured in runs_mem:
         if measured:
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         _check("large f32: adam / sgd epoch", _ratio(f32a, "nnfunc", f32s, "nnfunc"), 1.15),
         _check("large sgd: f64 / f32 epoch", _ratio(f64s, "nnfunc", f32s, "nnfunc"), 1.8, at_least=True),
     ]
-    for label, m in (("", mem.get("nnfunc")), (", data read-only", ro)):
+    for label, m in ((", data writeable", mem.get("nnfunc")), (", data read-only", ro)):
         if m is None:
             continue
         budget = m["data"] + 4 * m["params"] + 3 * m["acts"]
