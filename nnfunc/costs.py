@@ -79,6 +79,12 @@ def _targets(y: Labels, dtype: np.dtype[Any]) -> Labels:
     return y if y.ndim == 1 else y.astype(dtype, copy=False)
 
 
+def _label_positions(y: Labels, k: int) -> NDArray[np.intp]:
+    """Flat indices of ``[i, y[i]]`` in a C-contiguous ``(n, k)`` array (1-D indexing is 2-3x faster)."""
+    positions: NDArray[np.intp] = np.arange(0, y.shape[0] * k, k) + y.astype(np.intp, copy=False)
+    return positions
+
+
 def _softmax_ce(z: Array, y: Labels) -> Scalar:
     y = _targets(y, z.dtype)
     shifted, _, total = _log_softmax_parts(z)
@@ -98,9 +104,9 @@ def _softmax_ce_vg(z: Array, y: Labels) -> tuple[Scalar, Array]:
     g /= total  # g is now softmax(z)
     value: Scalar
     if y.ndim == 1:
-        rows = np.arange(n)
-        value = np.add.reduce(np.log(total[:, 0]) - shifted[rows, y]) / n
-        g[rows, y] -= 1
+        at_label = _label_positions(y, z.shape[1])
+        value = np.add.reduce(np.log(total[:, 0]) - shifted.ravel()[at_label]) / n
+        g.reshape(-1)[at_label] -= 1
     else:
         mass = row_sum(y.astype(g.dtype, copy=False))
         value = (np.vdot(mass, np.log(total)) - np.vdot(y, shifted)) / n
