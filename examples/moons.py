@@ -80,9 +80,15 @@ def main(args: Args) -> None:
     )
 
     # -- Varying the hidden layer size ------------------------------------------------------
+    # One pure training run per size, in parallel with nf.sweep. Like the tutorial, every size
+    # starts from MODEL_KEY, so the sweep's per-size keys go unused (and the results do not
+    # depend on the number of workers).
+    def train_size(h: int, key: nf.Key) -> nf.MLP:
+        return build_model(x, y, (2, h, 2), steps=steps, quick=True)
+
+    models = nf.sweep(train_size, HIDDEN_SIZES, key=nf.Key(2), n_jobs=1 if args.quick else 2)
     axes = plot.grid(len(HIDDEN_SIZES), ncols=2)
-    for ax, h in zip(axes, HIDDEN_SIZES, strict=True):
-        model = build_model(x, y, (2, h, 2), steps=steps, quick=args.quick)
+    for ax, h, model in zip(axes, HIDDEN_SIZES, models, strict=True):
         show(f"hidden_{h}_accuracy", nf.accuracy(model, x, y))
         plot.decision_boundary(model, x, y, ax=ax, title=f"Hidden Layer size {h}")
     plot.save(axes[0], args.out / "moons_hidden_sizes.png")
