@@ -73,9 +73,9 @@ class MLP:
         layers = self.layers
         if not isinstance(layers, tuple) or not layers or not all(isinstance(la, Dense) for la in layers):
             raise TypeError(f"layers: expected a non-empty tuple of nf.Dense, got {layers!r}")
-        dtypes = {str(la.w.dtype) for la in layers if isinstance(la.w, np.ndarray)}
+        dtypes = {la.w.dtype for la in layers if isinstance(la.w, np.ndarray)}
         if len(dtypes) > 1:
-            raise TypeError(f"layers: expected one float dtype for every layer, got {sorted(dtypes)}")
+            raise TypeError(f"layers: expected one float dtype for every layer, got {sorted(map(str, dtypes))}")
         for i in range(1, len(layers)):
             prev, cur = layers[i - 1].w, layers[i].w
             if isinstance(prev, np.ndarray) and isinstance(cur, np.ndarray) and prev.shape[1] != cur.shape[0]:

@@ -49,12 +49,30 @@ def _sorted_keys(d: dict[Any, Any]) -> list[Any]:
         return sorted(d, key=repr)
 
 
-def _is_dataclass_instance(node: object) -> bool:
-    return dataclasses.is_dataclass(node) and not isinstance(node, type)
+_LEAF, _NONE, _LIST, _TUPLE, _NAMEDTUPLE, _DICT, _DATACLASS = range(7)
+_KINDS: dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    """Which kind of node instances of ``cls`` are; memoised per class (a pure function of it)."""
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if cls is type(None):
+            kind = _NONE
+        elif issubclass(cls, list):
+            kind = _LIST
+        elif issubclass(cls, tuple):
+            kind = _NAMEDTUPLE if hasattr(cls, "_fields") else _TUPLE
+        elif issubclass(cls, dict):
+            kind = _DICT
+        else:
+            kind = _DATACLASS if dataclasses.is_dataclass(cls) else _LEAF
+        _KINDS[cls] = kind
+    return kind
 
 
 class _Mismatch(Exception):
-    """Two trees differ in structure; ``path`` grows as the error bubbles up."""
+    """Two trees differ in structure; ``path`` (innermost step first) grows as the error bubbles up."""
 
     def __init__(self, what: str) -> None:
         super().__init__(what)
@@ -62,56 +80,50 @@ class _Mismatch(Exception):
         self.path: list[str] = []
 
 
-def _same_kind(node: object, others: tuple[object, ...]) -> None:
-    for other in others:
-        if type(other) is not type(node):
-            raise _Mismatch(f"{type(node).__name__} vs {type(other).__name__}")
-
-
 def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
-    if node is None:
-        _same_kind(node, others)
-        return None
-    if isinstance(node, (tuple, list)):
-        _same_kind(node, others)
+    cls = type(node)
+    kind = _kind(cls)
+    if kind == _LEAF:
         for other in others:
-            if len(other) != len(node):
-                raise _Mismatch(f"length {len(node)} vs {len(other)}")
-        items = [_child(f, f"[{i}]", node[i], [o[i] for o in others]) for i in range(len(node))]
-        if isinstance(node, list):
-            return items
-        if hasattr(node, "_fields"):  # NamedTuple
-            return type(node)(*items)
-        return tuple(items)
-    if isinstance(node, dict):
-        _same_kind(node, others)
-        for other in others:
-            if other.keys() != node.keys():
-                raise _Mismatch(f"keys {sorted(map(str, node))} vs {sorted(map(str, other))}")
-        mapped = {k: _child(f, f"[{k!r}]", node[k], [o[k] for o in others]) for k in _sorted_keys(node)}
-        return {k: mapped[k] for k in node}  # f saw the keys sorted; the result keeps the input's order
-    if _is_dataclass_instance(node):
-        _same_kind(node, others)
-        children, static = _dataclass_fields(type(node))
+            if _kind(type(other)) != _LEAF:
+                raise _Mismatch(f"leaf vs {type(other).__name__}")
+        return f(node, *others)
+    for other in others:
+        if type(other) is not cls:
+            raise _Mismatch(f"{cls.__name__} vs {type(other).__name__}")
+    if kind == _DATACLASS:
+        children, static = _dataclass_fields(cls)
         kwargs = {name: getattr(node, name) for name in static}
         for other in others:
             for name in static:
                 if getattr(other, name) != kwargs[name]:
                     raise _Mismatch(f"static field {name!r}: {kwargs[name]!r} vs {getattr(other, name)!r}")
         for name in children:
-            kwargs[name] = _child(f, f".{name}", getattr(node, name), [getattr(o, name) for o in others])
-        return type(node)(**kwargs)
+            kwargs[name] = _child(f, "." + name, getattr(node, name), [getattr(o, name) for o in others])
+        return cls(**kwargs)
+    if kind == _DICT:
+        for other in others:
+            if other.keys() != node.keys():
+                raise _Mismatch(f"keys {sorted(map(str, node))} vs {sorted(map(str, other))}")
+        mapped = {k: _child(f, k, node[k], [o[k] for o in others]) for k in _sorted_keys(node)}
+        return {k: mapped[k] for k in node}  # f saw the keys sorted; the result keeps the input's order
+    if kind == _NONE:
+        return None
     for other in others:
-        if other is None or isinstance(other, (tuple, list, dict)) or _is_dataclass_instance(other):
-            raise _Mismatch(f"leaf vs {type(other).__name__}")
-    return f(node, *others)
+        if len(other) != len(node):
+            raise _Mismatch(f"length {len(node)} vs {len(other)}")
+    items = [_child(f, i, node[i], [o[i] for o in others]) for i in range(len(node))]
+    if kind == _LIST:
+        return items
+    return cls(*items) if kind == _NAMEDTUPLE else tuple(items)
 
 
-def _child(f: Callable[..., Any], step: str, node: Any, others: list[Any]) -> Any:
+def _child(f: Callable[..., Any], step: object, node: Any, others: list[Any]) -> Any:
+    """``_map`` of one child; ``step`` (``".field"``, an index or a key) names it if a mismatch bubbles up."""
     try:
         return _map(f, node, tuple(others))
     except _Mismatch as e:
-        e.path.append(step)
+        e.path.append(step if isinstance(step, str) and step.startswith(".") else f"[{step!r}]")
         raise
 
 
@@ -139,7 +151,7 @@ def _children(node: object) -> list[tuple[str, Any]] | None:
         return [(f"[{i}]", child) for i, child in enumerate(node)]
     if isinstance(node, dict):
         return [(f"[{k!r}]", node[k]) for k in _sorted_keys(node)]
-    if _is_dataclass_instance(node):
+    if _kind(type(node)) == _DATACLASS:
         return [(f".{name}", getattr(node, name)) for name in _dataclass_fields(type(node))[0]]
     return None
 
