@@ -16,38 +16,34 @@ BATCHES = (16, 32, 64, 128, 256, 512, 1024)
 Sweep = list[tuple[int, dict[str, float]]]
 
 
+def _sweep(
+    x: Floats, y: Ints, shapes: Sequence[tuple[int, int]], *, repeats: int, warmup: int, torch: Any | None
+) -> list[dict[str, float]]:
+    """``{contender: epoch seconds}`` for each ``(hidden width, batch size)`` of a 784-width-10 network."""
+    return [
+        compare(
+            epoch_runs(x, y, solver="sgd", sizes=(x.shape[1], w, 10), batch_size=b, torch=torch),
+            repeats=repeats,
+            warmup=warmup,
+        )
+        for w, b in shapes
+    ]
+
+
 def sweep_width(
     x: Floats, y: Ints, widths: Sequence[int], *, batch_size: int, repeats: int, warmup: int, torch: Any | None
 ) -> Sweep:
-    """``[(width, {contender: epoch seconds})]`` for a 784-width-10 network."""
-    return [
-        (
-            w,
-            compare(
-                epoch_runs(x, y, solver="sgd", sizes=(x.shape[1], w, 10), batch_size=batch_size, torch=torch),
-                repeats=repeats,
-                warmup=warmup,
-            ),
-        )
-        for w in widths
-    ]
+    """``[(width, {contender: epoch seconds})]`` at a fixed batch size."""
+    times = _sweep(x, y, [(w, batch_size) for w in widths], repeats=repeats, warmup=warmup, torch=torch)
+    return list(zip(widths, times, strict=True))
 
 
 def sweep_batch(
     x: Floats, y: Ints, batch_sizes: Sequence[int], *, width: int, repeats: int, warmup: int, torch: Any | None
 ) -> Sweep:
-    """``[(batch size, {contender: epoch seconds})]`` for a 784-width-10 network."""
-    return [
-        (
-            b,
-            compare(
-                epoch_runs(x, y, solver="sgd", sizes=(x.shape[1], width, 10), batch_size=b, torch=torch),
-                repeats=repeats,
-                warmup=warmup,
-            ),
-        )
-        for b in batch_sizes
-    ]
+    """``[(batch size, {contender: epoch seconds})]`` at a fixed hidden width."""
+    times = _sweep(x, y, [(width, b) for b in batch_sizes], repeats=repeats, warmup=warmup, torch=torch)
+    return list(zip(batch_sizes, times, strict=True))
 
 
 def plot(width: Sweep, batch: Sweep, *, n: int, path: Path) -> Path:
