@@ -16,17 +16,6 @@ from nnfunc.testing import strategies as nst
 
 F64 = st.just(np.dtype(np.float64))
 
-# (cost, output activation, label kind, minimum number of outputs)
-PAIRINGS: list[tuple[nf.Cost, nf.Activation, nst.LabelKind, int]] = [
-    (nf.softmax_cross_entropy, nf.identity, "classes", 2),
-    (nf.softmax_cross_entropy, nf.identity, "onehot", 2),
-    (nf.cross_entropy, nf.softmax, "classes", 2),
-    (nf.cross_entropy, nf.softmax, "onehot", 2),
-    (nf.sigmoid_binary_cross_entropy, nf.identity, "binary", 1),
-    (nf.binary_cross_entropy, nf.sigmoid, "binary", 1),
-    *[(nf.mean_squared_error, act, "real", 1) for act in nst.ALL_ACTIVATIONS],
-]
-
 
 KINKED = {nf.relu.name, nf.leaky_relu(0.1).name}
 
@@ -50,7 +39,9 @@ def _grad_fn(batch: nf.Batch, cost: nf.Cost, l2: float) -> Any:
     return functools.partial(nf.grad, batch=batch, cost=cost, l2=l2)
 
 
-@pytest.mark.parametrize(("cost", "output", "labels", "min_out"), PAIRINGS, ids=lambda p: getattr(p, "name", str(p)))
+@pytest.mark.parametrize(
+    ("cost", "output", "labels", "min_out"), nst.PAIRINGS, ids=lambda p: getattr(p, "name", str(p))
+)
 @settings(max_examples=25, deadline=None)
 @given(data=st.data(), hidden=nst.activations(), l2=st.sampled_from([0.0, 0.3]))
 def test_grad_matches_finite_differences(
