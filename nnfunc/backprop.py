@@ -48,7 +48,11 @@ def _penalty(params: MLP, l2: float) -> Scalar | int:
 
 
 def loss(params: MLP, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0) -> Scalar:
-    """Scalar loss (in the parameters' dtype): mean ``cost`` plus ``l2/2 * sum(w**2)`` over weights."""
+    """Mean ``cost`` over the batch plus ``l2/2 * sum(w**2)`` over the weights (not the biases).
+
+    ``batch.x`` is ``(n, n_in)``; labels as in :class:`Batch`. Returns a NumPy scalar in the
+    parameters' dtype.
+    """
     params, x, l2 = _check(params, batch, cost, l2)
     value: Scalar = cost.value(activations(params.layers, x)[-1], batch.y) + _penalty(params, l2)
     return value
@@ -93,7 +97,8 @@ def value_and_grad(
 
 
 def grad(params: MLP, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0) -> MLP:
-    """Gradient of :func:`loss` with respect to every weight and bias, as an ``MLP``."""
+    """Gradient of :func:`loss` with respect to every weight and bias: an ``MLP`` whose ``w`` and ``b``
+    have the parameters' shapes and dtype (read-only arrays, like any parameters)."""
     return value_and_grad(params, batch, cost=cost, l2=l2)[1]
 
 
