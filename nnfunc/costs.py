@@ -236,7 +236,7 @@ def check_labels(cost: Cost, y: Labels, y_range: tuple[float, float], n_out: int
         if y.ndim == 1 and not is_index:
             raise ValueError(
                 f"y: {cost.name} needs integer class labels (n,) or targets (n, {n_out}), "
-                f"got {y.dtype} labels of shape {y.shape}; convert with y.astype(int)"
+                f"got {y.dtype} labels of shape {y.shape}; whole-number labels convert with y.astype(int)"
             )
         if n_out < 2:
             raise ValueError(f"y: {cost.name} needs a network with at least 2 outputs, got {n_out}")

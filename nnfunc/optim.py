@@ -159,6 +159,15 @@ def _map(f: Callable[..., Any], updates: P, *state: Any) -> P:
     return result
 
 
+def _expect_state(state: object, cls: type) -> None:
+    """``ValueError`` unless ``state`` is a ``cls``: each transformation's state, made by its own ``init``."""
+    if not isinstance(state, cls):
+        raise ValueError(
+            f"state: expected {cls.__name__}, got {type(state).__name__}; "
+            "make the state with this optimiser's init(params)"
+        )
+
+
 def _zeros(params: P) -> P:
     return tree_map(np.zeros_like, params)
 
@@ -192,6 +201,7 @@ def scale(factor: float) -> Optimizer[EmptyState]:
         return EmptyState()
 
     def update(updates: P, state: EmptyState, params: P) -> tuple[P, EmptyState]:
+        _expect_state(state, EmptyState)
         return tree_map(lambda u: u * factor, updates), state
 
     return Optimizer(init, update)
@@ -220,6 +230,7 @@ def scale_by_learning_rate(lr: float | Schedule) -> Optimizer[CountState]:
         neg = -rate
 
         def update(updates: P, state: CountState, params: P) -> tuple[P, CountState]:
+            _expect_state(state, CountState)
             return tree_map(lambda u: u * neg, updates), CountState(state.step + 1)
 
         return Optimizer(init, update)
@@ -227,6 +238,7 @@ def scale_by_learning_rate(lr: float | Schedule) -> Optimizer[CountState]:
     schedule = rate
 
     def scheduled(updates: P, state: CountState, params: P) -> tuple[P, CountState]:
+        _expect_state(state, CountState)
         t = state.step
         value = schedule(t)
         try:
@@ -256,6 +268,7 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> Optimizer[TraceState]:
         return out
 
     def update(updates: P, state: TraceState, params: P) -> tuple[P, TraceState]:
+        _expect_state(state, TraceState)
         v = _map(decay_add, updates, state.trace)
         return (_map(decay_add, updates, v) if nesterov else v), TraceState(v)
 
@@ -277,6 +290,7 @@ def scale_by_rss(eps: float = 1e-8) -> Optimizer[SumOfSquaresState]:
     divide = _divide_by_root(eps)
 
     def update(updates: P, state: SumOfSquaresState, params: P) -> tuple[P, SumOfSquaresState]:
+        _expect_state(state, SumOfSquaresState)
         s = _map(accumulate, updates, state.sum_of_squares)
         return _map(divide, updates, s), SumOfSquaresState(s)
 
@@ -324,6 +338,7 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> Optimizer[RmsState]:
     divide = _divide_by_root(eps)
 
     def update(updates: P, state: RmsState, params: P) -> tuple[P, RmsState]:
+        _expect_state(state, RmsState)
         nu = _map(average, updates, state.nu)
         return _map(divide, updates, nu), RmsState(nu)
 
@@ -344,6 +359,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
         return AdamState(0, _zeros(params), _zeros(params))
 
     def update(updates: P, state: AdamState, params: P) -> tuple[P, AdamState]:
+        _expect_state(state, AdamState)
         t = state.step + 1
         c1, root_c2 = 1 - b1**t, math.sqrt(1 - b2**t)
         # m_hat / (sqrt(v_hat) + eps) == (root_c2 / c1) * m / (sqrt(v) + eps * root_c2): one pass fewer
@@ -375,6 +391,7 @@ def add_decayed_weights(weight_decay: float = 0.0) -> Optimizer[EmptyState]:
         return out
 
     def update(updates: P, state: EmptyState, params: P) -> tuple[P, EmptyState]:
+        _expect_state(state, EmptyState)
         if not weight_decay:
             return updates, state
         return tree_map(add, updates, params), state
@@ -398,7 +415,8 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
 
     def update(grads: P, state: OptState, params: P) -> tuple[P, OptState]:
         if not isinstance(state, tuple) or len(state) != n:
-            raise ValueError(f"state: expected the {n} states of this chain (from its init), got {state!r:.80}")
+            got = f"{len(state)} states" if isinstance(state, tuple) else type(state).__name__
+            raise ValueError(f"state: expected the {n} states of this chain (from its init(params)), got {got}")
         _check_like("grads", grads, params)
         states = []
         for t, s in zip(transforms, state, strict=True):

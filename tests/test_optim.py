@@ -452,3 +452,26 @@ def test_optimizer_step_validates_and_catches_divergence() -> None:
     opt = adam(0.1)
     with pytest.raises(FloatingPointError, match="step 0"):
         nf.train(optimizer_step(opt), (broken, opt.init(broken)), [batch])
+
+
+ALL_OPTIMISERS = {
+    "sgd": lambda: sgd(0.1),
+    "momentum": lambda: momentum(0.1),
+    "adagrad": lambda: adagrad(0.1),
+    "rmsprop": lambda: rmsprop(0.1),
+    "adam": lambda: adam(0.1),
+    "adamw": lambda: adamw(0.1),
+}
+
+
+@pytest.mark.parametrize("given_name", sorted(ALL_OPTIMISERS))
+@pytest.mark.parametrize("opt_name", sorted(ALL_OPTIMISERS))
+def test_another_optimisers_state_is_refused_by_name(opt_name: str, given_name: str) -> None:
+    params = nf.init_mlp(nf.Key(0), (2, 3, 2))
+    opt, other = ALL_OPTIMISERS[opt_name](), ALL_OPTIMISERS[given_name]()
+    grads = nf.tree_map(np.ones_like, params)
+    if opt_name == given_name:
+        opt.update(grads, other.init(params), params)  # its own state works
+        return
+    with pytest.raises(ValueError, match="state: expected"):
+        opt.update(grads, other.init(params), params)
