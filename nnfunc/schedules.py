@@ -20,6 +20,14 @@ Schedule: TypeAlias = Callable[[int], float]
 """``t -> learning rate`` for the ``t``-th update, ``t = 0, 1, 2, ...``."""
 
 
+def _power(base: float, exponent: float) -> float:
+    """``base ** exponent``, ``inf`` where a growing schedule overflows (callers then refuse the rate)."""
+    try:
+        return float(base**exponent)
+    except OverflowError:
+        return math.inf
+
+
 def _check_step(t: int) -> None:
     if t < 0:
         raise ValueError(f"t: expected a step count >= 0, got {t}")
@@ -48,10 +56,7 @@ class ExponentialDecay:
     def __call__(self, t: int) -> float:
         """The rate for update ``t`` (``inf`` if a growing schedule overflows)."""
         _check_step(t)
-        try:
-            return self.init * float(self.rate ** (t / self.steps))
-        except OverflowError:
-            return math.inf
+        return self.init * _power(self.rate, t / self.steps)
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,7 @@ class StepDecay:
     def __call__(self, t: int) -> float:
         """The rate for update ``t``."""
         _check_step(t)
-        try:
-            return self.init * self.factor ** (t // self.every)
-        except OverflowError:
-            return math.inf
+        return self.init * _power(self.factor, t // self.every)
 
 
 @dataclass(frozen=True)
