@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _torch, large, memory, scaling, tiny
+from . import _torch, importtime, large, memory, scaling, tiny
 from ._timing import limit_threads, machine_lines
 from .peers import epoch_flops, synthetic_mnist
 
@@ -153,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
             mb = {k: (v["peak"] - v["base"]) / 2**20 for k, v in measured.items()}
             rows.append(row("memory", f"peak RSS, one f32 sgd epoch, n={s.n_large}{label}", "MB", mb))
 
+    _progress(began, "import time")
+    imp = importtime.measure(repeats=3 if args.quick else 21)
+    rows.append(row("import", "import nnfunc on top of numpy, vs numpy's own import", "ms", imp, 1e3))
+
     print(markdown(rows))
     print()
 
@@ -166,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         _check("large f32 sgd: fraction of matmul ceiling", _ratio(f32s, "matmul", f32s, "nnfunc"), 0.8, at_least=True),
         _check("large f32: adam / sgd epoch", _ratio(f32a, "nnfunc", f32s, "nnfunc"), 1.15),
         _check("large sgd: f64 / f32 epoch", _ratio(f64s, "nnfunc", f32s, "nnfunc"), 1.8, at_least=True),
+        _check("import: nnfunc / numpy import time", _ratio(imp, "nnfunc", imp, "numpy"), importtime.TARGET),
     ]
     for label, m in ((", data writeable", mem.get("nnfunc")), (", data read-only", ro)):
         if m is None:
