@@ -5,7 +5,6 @@ Parameters are frozen dataclass pytrees; ``forward``, ``loss``, ``grad`` and
 """
 
 from .activations import Activation, identity, leaky_relu, relu, sigmoid, softmax, tanh
-from .backprop import grad, loss, sgd_step, value_and_grad
 from .batch import Batch
 from .costs import (
     Cost,
@@ -20,7 +19,23 @@ from .data import Batches, batches
 from .history import Fit, fit, scan
 from .initializers import Initializer, glorot_normal, glorot_uniform, he_normal, lecun_normal, normal
 from .io import load, save
-from .model import MLP, Dense, accuracy, forward, init_mlp, predict
+from .layers import (
+    MLP,
+    ActivationLayer,
+    BatchNorm,
+    Concatenate,
+    Context,
+    Dense,
+    Dropout,
+    Layer,
+    LayerNorm,
+    Residual,
+    Sequential,
+    init_mlp,
+    param,
+    state,
+)
+from .network import forward, grad, l2_mask, loss, sgd_step, value_and_grad, value_grad_and_state
 from .optim import (
     Optimizer,
     OptState,
@@ -41,8 +56,10 @@ from .optim import (
     sgd,
     trace,
 )
+from .predict import accuracy, predict, predict_proba
 from .random import Key, rng, split
 from .schedules import Schedule, constant_schedule, cosine_decay, exponential_decay, inverse_time_decay, step_decay
+from .summary import summary
 from .sweeps import sweep
 from .training import train
 from .tree import static_field, tree_leaves, tree_leaves_with_paths, tree_map
@@ -50,16 +67,25 @@ from .tree import static_field, tree_leaves, tree_leaves_with_paths, tree_map
 __all__ = [
     "MLP",
     "Activation",
+    "ActivationLayer",
     "Batch",
+    "BatchNorm",
     "Batches",
+    "Concatenate",
+    "Context",
     "Cost",
     "Dense",
+    "Dropout",
     "Fit",
     "Initializer",
     "Key",
+    "Layer",
+    "LayerNorm",
     "OptState",
     "Optimizer",
+    "Residual",
     "Schedule",
+    "Sequential",
     "accuracy",
     "adagrad",
     "adam",
@@ -82,6 +108,7 @@ __all__ = [
     "identity",
     "init_mlp",
     "inverse_time_decay",
+    "l2_mask",
     "leaky_relu",
     "lecun_normal",
     "load",
@@ -91,7 +118,9 @@ __all__ = [
     "normal",
     "one_hot",
     "optimizer_step",
+    "param",
     "predict",
+    "predict_proba",
     "relu",
     "rmsprop",
     "rng",
@@ -109,8 +138,10 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "split",
+    "state",
     "static_field",
     "step_decay",
+    "summary",
     "sweep",
     "tanh",
     "trace",
@@ -119,4 +150,5 @@ __all__ = [
     "tree_leaves_with_paths",
     "tree_map",
     "value_and_grad",
+    "value_grad_and_state",
 ]

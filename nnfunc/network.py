@@ -1,0 +1,292 @@
+"""A network's output, loss, gradient and SGD step: pure functions of any layer (``nf.MLP``,
+``nf.Sequential``, a user's own ``nf.Layer``).
+
+``loss = cost(output, y) + l2/2 * sum of squares of the leaves the layers mark as decayed``
+(weights, not biases or normalisation parameters). One forward pass keeps what each layer's
+backward pass needs; one backward pass returns the gradient, a network of the parameters' type.
+Training passes (``loss``, ``grad``, the steps) use the batch's key for random layers and batch
+statistics for batch norm; :func:`forward` is inference.
+
+``nf.MLP`` runs on a fast path with the same arithmetic and fewer temporaries.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TypeVar, cast
+
+import numpy as np
+
+from ._checks import check_scalar
+from ._ops import col_sum
+from ._typing import Array, Features
+from .batch import Batch, as_features, fits_float32
+from .costs import Cost, Scalar, check_labels, check_output, evaluate, evaluate_with_grad, softmax_cross_entropy
+from .layers.base import DECAY, STATE, Context, Layer, trusted
+from .layers.dense import Dense
+from .layers.mlp import MLP
+from .tree import TreeDef, tree_flatten
+
+N = TypeVar("N", bound=Layer)
+
+INFERENCE = Context(training=False)
+
+
+def check_network(params: object, name: str = "params") -> Layer:
+    """``params`` if it is a layer (any network), else a ``TypeError`` saying what came instead."""
+    if not isinstance(params, Layer):
+        raise TypeError(f"{name}: expected an nf network (nf.MLP from nf.init_mlp, nf.Sequential, ...), got {params!r}")
+    return params
+
+
+def network_dtype(params: Layer) -> np.dtype[Any] | None:
+    """The float dtype of the network's arrays (``None`` for a network without any)."""
+    if type(params) is MLP:
+        return params.dtype
+    leaves, _ = tree_flatten(params)
+    for leaf in leaves:
+        if isinstance(leaf, np.ndarray):
+            dtype: np.dtype[Any] = leaf.dtype
+            return dtype
+        raise TypeError(f"params: expected array leaves, got {type(leaf).__name__}")
+    return None
+
+
+def _cast(params: Layer, x: Any, fits32: bool) -> Any:
+    """Inputs in the network's dtype (a float32 network refuses values float32 cannot hold)."""
+    if params.n_in is not None and x.shape[1] != params.n_in:
+        raise ValueError(f"x: expected shape (n, {params.n_in}) for a network with {params.n_in} inputs, got {x.shape}")
+    dtype = network_dtype(params)
+    if dtype is None or x.dtype == dtype:
+        return x
+    if dtype == np.float32 and not fits32:
+        raise ValueError("x: has values beyond the float32 range (3.4e38) of this float32 network")
+    return x.astype(dtype)
+
+
+def _check(params: Layer, batch: Batch, cost: Cost, l2: float) -> tuple[Any, float]:
+    """Cheap O(1) checks at the boundary; returns ``x`` in the network's dtype and ``l2``."""
+    params = check_network(params)
+    if not isinstance(batch, Batch):
+        raise TypeError(f"batch: expected nf.Batch(x, y), got {type(batch).__name__}")
+    if not isinstance(cost, Cost):
+        raise TypeError(f"cost: expected an nf cost such as nf.softmax_cross_entropy, got {cost!r}")
+    check_output(cost, params.output_activation)
+    l2 = check_scalar("l2", l2)
+    if params.n_out is not None:
+        check_labels(cost, batch.y, batch.y_range, params.n_out)
+    if not batch.fits_float32 and network_dtype(params) == np.float32:
+        raise ValueError("batch: x or y has values beyond the float32 range (3.4e38) of this float32 network")
+    return _cast(params, batch.x, True), l2
+
+
+def forward(params: Layer, x: Features) -> Array:
+    """The network's output ``(n, n_out)`` for inputs ``x`` ``(n, n_in)``, at inference (dropout off,
+    batch norm on its running statistics), in the parameters' dtype. A regression network's prediction."""
+    params = check_network(params)
+    a = as_features(x)
+    a = _cast(params, a, a.dtype == np.float32 or fits_float32(a))
+    if type(params) is MLP:
+        return _mlp_outputs(params, a)[-1]
+    out, _ = params.forward(a, INFERENCE)
+    return out.copy() if out is a or np.may_share_memory(out, a) else out
+
+
+# -- the MLP fast path ----------------------------------------------------------------------------------------
+
+
+def _mlp_outputs(params: MLP, x: Any) -> list[Array]:
+    """``[x, a1, ..., aL]``: every layer's output, kept for the backward pass."""
+    outs = [x]
+    for layer in params.layers:
+        z = outs[-1] @ layer.w
+        z += layer.b
+        outs.append(layer.activation.forward(z, z))
+    return outs
+
+
+def _mlp_backward(params: MLP, outs: list[Array], g: Array) -> list[tuple[Array, Array]]:
+    """``[(dL/dw, dL/db), ...]`` per layer from ``g = dL/d(output)`` (overwritten); no input gradient."""
+    layers = params.layers
+    grads: list[tuple[Array, Array]] = []
+    for i in range(len(layers) - 1, -1, -1):
+        layer = layers[i]
+        g = layer.activation.backward(outs[i + 1], g, g)  # dL/dz
+        grads.append((outs[i].T @ g, col_sum(g)))
+        if i:
+            g = g @ layer.w.T
+    grads.reverse()
+    return grads
+
+
+# -- any network ------------------------------------------------------------------------------------------------
+
+
+def _decayed(treedef: TreeDef) -> list[bool]:
+    return [field is not None and bool(field.metadata.get(DECAY, False)) for field in treedef.fields]
+
+
+def _penalty(params: Layer, l2: float) -> Scalar | int:
+    """``l2/2`` times the sum of squares of the decayed leaves, in their dtype (0 when ``l2`` is 0)."""
+    if not l2:
+        return 0
+    if type(params) is MLP:
+        weights = [layer.w for layer in params.layers]
+    else:
+        leaves, treedef = tree_flatten(params)
+        weights = [leaf for leaf, decayed in zip(leaves, _decayed(treedef), strict=True) if decayed]
+    if not weights:
+        return 0
+    total: Scalar = sum((np.vdot(w, w) for w in weights), weights[0].dtype.type(0))
+    return l2 / 2 * total
+
+
+def _training_pass(params: Layer, x: Any, batch: Batch, cost: Cost, scale: float) -> tuple[Scalar, Layer, Any]:
+    """Mean cost, ``scale`` times its gradient (a network like ``params``), and what the forward pass saved."""
+    ctx = Context(training=True, key=batch.key)
+    out, saved = params.forward(x, ctx)
+    if params.n_out is None:
+        check_labels(cost, batch.y, batch.y_range, out.shape[1])
+    value, g = evaluate_with_grad(cost, out, batch.y, batch.sample_weight)
+    if scale != 1.0:
+        g *= scale
+    grad, _ = params.backward(saved, g, False)
+    return value, grad, saved
+
+
+def _add_decay(params: N, grads: N, l2: float) -> N:
+    """``grads`` plus ``l2`` times the decayed leaves of ``params``."""
+    leaves, treedef = tree_flatten(grads)
+    weights, _ = tree_flatten(params)
+    new = [g + l2 * w if decayed else g for g, w, decayed in zip(leaves, weights, _decayed(treedef), strict=True)]
+    result: N = treedef.unflatten([_frozen(a) for a in new])
+    return result
+
+
+def _frozen(a: Any) -> Any:
+    if isinstance(a, np.ndarray) and a.flags.writeable:
+        a.flags.writeable = False
+    return a
+
+
+def _mlp_value_and_grad(params: MLP, x: Any, batch: Batch, cost: Cost, l2: float) -> tuple[Scalar, MLP]:
+    outs = _mlp_outputs(params, x)
+    value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
+    layers = []
+    for layer, (dw, db) in zip(params.layers, _mlp_backward(params, outs, g), strict=True):
+        if l2:
+            dw += l2 * layer.w
+        layers.append(trusted(Dense, w=dw, b=db, activation=layer.activation))
+    return value + _penalty(params, l2), trusted(MLP, layers=tuple(layers))
+
+
+def value_grad_and_state(
+    params: N, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0
+) -> tuple[Scalar, N, N]:
+    """``(loss, grad, params')`` from one training pass: :func:`value_and_grad`, and ``params`` with its
+    non-trained state (batch-norm running statistics) moved by this batch -- ``params`` itself when the
+    network has none. A custom training step applies its update to ``params'``."""
+    x, l2 = _check(params, batch, cost, l2)
+    if type(params) is MLP:
+        value, mlp_grad = _mlp_value_and_grad(cast(MLP, params), x, batch, cost, l2)
+        return value, cast(N, mlp_grad), params
+    value, raw, saved = _training_pass(params, x, batch, cost, 1.0)
+    grad = cast(N, raw)
+    if l2:
+        grad = _add_decay(params, grad, l2)
+    return value + _penalty(params, l2), grad, params.updated(saved)
+
+
+def value_and_grad(params: N, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0) -> tuple[Scalar, N]:
+    """``(loss, grad)`` from one forward and one backward pass; ``grad`` has the type and structure of
+    ``params`` (read-only arrays, zero for non-trained state)."""
+    value, grad, _ = value_grad_and_state(params, batch, cost=cost, l2=l2)
+    return value, grad
+
+
+def grad(params: N, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0) -> N:
+    """Gradient of :func:`loss` with respect to every leaf of ``params``: a network of its type and
+    structure (read-only arrays; zero for non-trained state such as batch-norm running statistics)."""
+    return value_grad_and_state(params, batch, cost=cost, l2=l2)[1]
+
+
+def loss(
+    params: Layer, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0, training: bool = True
+) -> Scalar:
+    """Mean ``cost`` over the batch (weighted by ``batch.sample_weight`` if any) plus ``l2/2`` times the
+    sum of squared decayed leaves (weights, not biases). A NumPy scalar in the parameters' dtype.
+
+    ``training=True`` (the default) is the loss the steps minimise (dropout on, from ``batch.key``;
+    batch norm on batch statistics); ``training=False`` evaluates the network as :func:`forward` does.
+    """
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training: expected a bool, got {type(training).__name__}")
+    x, l2 = _check(params, batch, cost, l2)
+    if type(params) is MLP:
+        out = _mlp_outputs(params, x)[-1]
+    else:
+        out, _ = params.forward(x, Context(training=bool(training), key=batch.key))
+        if params.n_out is None:
+            check_labels(cost, batch.y, batch.y_range, out.shape[1])
+    value: Scalar = evaluate(cost, out, batch.y, batch.sample_weight) + _penalty(params, l2)
+    return value
+
+
+def check_finite(value: float | np.floating[Any], what: str = "loss") -> None:
+    """Raise ``FloatingPointError`` when a step's loss (or parameter norm) is NaN or infinite."""
+    if not math.isfinite(value):
+        raise FloatingPointError(f"{what} is {value}: training diverged (try a smaller learning rate)")
+
+
+def sgd_step(params: N, batch: Batch, *, lr: float, cost: Cost = softmax_cross_entropy, l2: float = 0.0) -> N:
+    """``params - lr * grad``: one step of gradient descent on ``batch`` (and the network's non-trained
+    state moved by the batch, for batch norm).
+
+    Raises ``FloatingPointError`` when the loss it computes on the way is not finite (the parameters it
+    was given are, or training diverged); :func:`nnfunc.train` also checks the parameters the last
+    step returns.
+    """
+    lr = check_scalar("lr", lr)
+    x, l2 = _check(params, batch, cost, l2)
+    if type(params) is MLP:
+        return cast(N, _mlp_sgd_step(cast(MLP, params), x, batch, cost, lr, l2))
+    value, steps, saved = _training_pass(params, x, batch, cost, -lr)  # -lr * the cost's gradients
+    check_finite(value)
+    updated = params.updated(saved)
+    leaves, treedef = tree_flatten(updated)
+    step_leaves, _ = tree_flatten(steps)
+    decay = 1 - lr * l2
+    new = []
+    for p, s, field in zip(leaves, step_leaves, treedef.fields, strict=True):
+        if field is not None and field.metadata.get(STATE, False):
+            new.append(p)  # running statistics: the forward pass moved them, no gradient does
+            continue
+        decayed = l2 and field is not None and field.metadata.get(DECAY, False)
+        step = s + p * decay if decayed else s + p
+        new.append(_frozen(step))
+    result: N = treedef.unflatten(new)
+    return result
+
+
+def _mlp_sgd_step(params: MLP, x: Any, batch: Batch, cost: Cost, lr: float, l2: float) -> MLP:
+    outs = _mlp_outputs(params, x)
+    value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
+    check_finite(value)  # NaN/inf parameters show in the cost at once
+    g *= -lr
+    decay = 1 - lr * l2  # w - lr*(dw + l2*w) == decay*w - lr*dw
+    layers = []
+    for layer, (dw, db) in zip(params.layers, _mlp_backward(params, outs, g), strict=True):
+        dw += layer.w * decay if l2 else layer.w  # dw and db are ours: add the old values in place
+        db += layer.b
+        layers.append(trusted(Dense, w=dw, b=db, activation=layer.activation))
+    return trusted(MLP, layers=tuple(layers))
+
+
+def l2_mask(params: N) -> N:
+    """A tree shaped like ``params`` with ``True`` at the leaves ``l2`` penalises (weights) and ``False``
+    elsewhere (biases, normalisation parameters, running statistics): e.g. ``nf.adamw(lr, wd,
+    mask=nf.l2_mask)`` decays what ``l2`` would."""
+    check_network(params)
+    _, treedef = tree_flatten(params)
+    mask: N = treedef.unflatten(_decayed(treedef))
+    return mask
