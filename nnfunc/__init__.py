@@ -62,7 +62,7 @@ from .schedules import Schedule, constant_schedule, cosine_decay, exponential_de
 from .summary import summary
 from .sweeps import sweep
 from .training import train
-from .tree import static_field, tree_leaves, tree_leaves_with_paths, tree_map
+from .tree import TreeDef, static_field, tree_flatten, tree_leaves, tree_leaves_with_paths, tree_map, tree_match
 
 __all__ = [
     "MLP",
@@ -86,6 +86,7 @@ __all__ = [
     "Residual",
     "Schedule",
     "Sequential",
+    "TreeDef",
     "accuracy",
     "adagrad",
     "adam",
@@ -146,9 +147,11 @@ __all__ = [
     "tanh",
     "trace",
     "train",
+    "tree_flatten",
     "tree_leaves",
     "tree_leaves_with_paths",
     "tree_map",
+    "tree_match",
     "value_and_grad",
     "value_grad_and_state",
 ]

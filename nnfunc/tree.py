@@ -1,17 +1,33 @@
-"""Pytrees: nested containers whose leaves are arrays.
+"""Pytrees: nested containers whose leaves are arrays; flattened once, matched, and rebuilt.
 
-A pytree is a frozen dataclass, tuple (NamedTuples included), list or dict whose
-children are pytrees, ``None`` (an empty node), or anything else, which is a leaf.
-Dataclass fields marked with :func:`static_field` are configuration, not children:
-they are carried over unchanged by :func:`tree_map` and must be equal between the
-trees it combines.
+A pytree is a dataclass, tuple (NamedTuples included), list or dict whose children are
+pytrees, ``None`` (an empty node), or anything else, which is a leaf. Dataclass fields
+marked with :func:`static_field` are configuration, not children: they are carried over
+unchanged and must be equal between the trees combined. Static fields should hold hashable
+configuration (an activation, a size); an array there is compared with ``np.array_equal``.
+
+Subclasses of ``dict``, ``list`` and ``tuple`` (``OrderedDict``, ``defaultdict``, ...) are
+nodes that keep their type: a ``defaultdict`` keeps its ``default_factory``, an
+``OrderedDict`` its order. Dict children are visited in sorted key order (by ``repr`` when
+the keys do not compare), so two dicts with the same keys match whatever their order.
+
+- :func:`tree_flatten` gives the leaves and a :class:`TreeDef` (hashable, comparable);
+  :meth:`TreeDef.unflatten` is the *trusted* rebuild nnfunc uses for arrays it has just
+  made: no ``__init__``/``__post_init__``, no copies, no flag changes.
+- :func:`tree_map` is the *safe* rebuild for everyone: each dataclass is rebuilt through
+  its constructor, so its validation (``__post_init__``) runs.
+- :func:`tree_match` checks that a tree matches another (structure, static fields,
+  shapes, dtypes) and names the first difference's path.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+import numpy as np
 
 T = TypeVar("T")
 
@@ -19,30 +35,41 @@ _STATIC = "nnfunc.static"
 
 
 def static_field(**kwargs: Any) -> Any:
-    """A dataclass field that is configuration, not a child (``dataclasses.field``'s keywords)."""
+    """A dataclass field that is configuration, not a child (``dataclasses.field``'s keywords).
+
+    Hold hashable configuration there (activations, sizes, names)."""
     metadata = {**kwargs.pop("metadata", {}), _STATIC: True}
     return dataclasses.field(metadata=metadata, **kwargs)
 
 
-_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+class _Fields:
+    """A dataclass's fields, split once per class: children, static (init) fields, fields without init."""
+
+    __slots__ = ("child_fields", "children", "other", "static")
+
+    def __init__(self, cls: type) -> None:
+        fields = dataclasses.fields(cls)
+        init = [f for f in fields if f.init]
+        kids = [f for f in init if not f.metadata.get(_STATIC, False)]
+        self.children = tuple(f.name for f in kids)
+        self.child_fields = tuple(kids)
+        self.static = tuple(f.name for f in init if f.metadata.get(_STATIC, False))
+        self.other = tuple(f.name for f in fields if not f.init)
 
 
-def _dataclass_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(child field names, static field names) of a dataclass; memoised per class (a pure function of it)."""
-    names = _FIELDS.get(cls)
-    if names is None:
-        init = [f for f in dataclasses.fields(cls) if f.init]
-        names = (
-            tuple(f.name for f in init if not f.metadata.get(_STATIC, False)),
-            tuple(f.name for f in init if f.metadata.get(_STATIC, False)),
-        )
-        _FIELDS[cls] = names
-    return names
+_FIELDS: dict[type, _Fields] = {}
+
+
+def _fields_of(cls: type) -> _Fields:
+    """Memoised per class (a pure function of it)."""
+    f = _FIELDS.get(cls)
+    if f is None:
+        f = _FIELDS[cls] = _Fields(cls)
+    return f
 
 
 def _sorted_keys(d: dict[Any, Any]) -> list[Any]:
-    """A dict's keys in a canonical order (sorted; by ``repr`` if they do not compare), so that
-    two dicts with the same keys give their leaves in the same order whatever their insertion order."""
+    """A dict's keys in a canonical order (sorted; by ``repr`` if they do not compare)."""
     try:
         return sorted(d)
     except TypeError:
@@ -54,7 +81,7 @@ _KINDS: dict[type, int] = {}
 
 
 def _kind(cls: type) -> int:
-    """Which kind of node instances of ``cls`` are; memoised per class (a pure function of it)."""
+    """Which kind of node instances of ``cls`` are; memoised per class."""
     kind = _KINDS.get(cls)
     if kind is None:
         if cls is type(None):
@@ -71,106 +98,420 @@ def _kind(cls: type) -> int:
     return kind
 
 
-class _Mismatch(Exception):
-    """Two trees differ in structure; ``path`` (innermost step first) grows as the error bubbles up."""
+def same_static(a: object, b: object) -> bool:
+    """Whether two static values are equal: identity, then ``==`` guarded (arrays by ``np.array_equal``;
+    a comparison that raises or does not give a truth value counts as different)."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and bool(np.array_equal(a, b))
+    try:
+        return bool(a == b)
+    except Exception:  # any failure to compare means "not equal"
+        return False
 
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-        self.path: list[str] = []
+
+def _static_hash(value: object) -> int:
+    try:
+        return hash(value)
+    except TypeError:
+        return hash(type(value))
 
 
-def _map(f: Callable[..., Any], node: Any, others: tuple[Any, ...]) -> Any:
+class TreeDef:
+    """The structure of a pytree without its leaves: node types, static field values, dict keys, lengths.
+
+    Hashable and comparable (``==``: same structure and equal static values). ``unflatten``
+    rebuilds a tree from leaves; ``paths`` and ``fields`` describe the leaves.
+    """
+
+    __slots__ = ("_aux", "_children", "_cls", "_fields", "_hash", "_kind", "_meta", "_paths", "num_leaves")
+
+    def __init__(self, cls: type | None, kind: int, aux: Any, meta: Any, children: tuple[TreeDef, ...]) -> None:
+        self._cls = cls
+        self._kind = kind
+        self._aux = aux  # compared: static values (dataclass), sorted keys (dict)
+        self._meta = meta  # carried, not compared: insertion order, default_factory, fields without init
+        self._children = children
+        self.num_leaves: int = 1 if kind == _LEAF else sum(c.num_leaves for c in children)
+        self._hash: int | None = None
+        self._paths: tuple[str, ...] | None = None
+        self._fields: tuple[dataclasses.Field[Any] | None, ...] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, TreeDef):
+            return NotImplemented
+        return _describe_difference(self, other) is None
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            aux = self._aux
+            if self._kind == _DATACLASS:
+                aux = tuple(_static_hash(v) for v in aux)
+            self._hash = hash((self._cls, self._kind, aux, len(self._children), self._children))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"TreeDef({self._show()})"
+
+    def _show(self) -> str:
+        kind, kids = self._kind, self._children
+        if kind == _LEAF:
+            return "*"
+        if kind == _NONE:
+            return "None"
+        assert self._cls is not None
+        name = self._cls.__name__
+        if kind == _DICT:
+            return name + "{" + ", ".join(f"{k!r}: {c._show()}" for k, c in zip(self._aux, kids, strict=True)) + "}"
+        if kind == _DATACLASS:
+            f = _fields_of(self._cls)
+            parts = [f"{n}={c._show()}" for n, c in zip(f.children, kids, strict=True)]
+            parts += [f"{n}={v!r}" for n, v in zip(f.static, self._aux, strict=True)]
+            return f"{name}({', '.join(parts)})"
+        return f"{name}({', '.join(c._show() for c in kids)})"
+
+    def unflatten(self, leaves: Sequence[Any]) -> Any:
+        """The tree of this structure with ``leaves`` (in ``tree_leaves`` order): the trusted rebuild.
+
+        No constructor, ``__init__`` or ``__post_init__`` runs (dataclasses are made with
+        ``object.__new__``), and the leaves are used as they are: no copies, no flag changes.
+        Meant for arrays the caller has just made; :func:`tree_map` is the safe rebuild.
+        """
+        if len(leaves) != self.num_leaves:
+            raise ValueError(f"leaves: expected {self.num_leaves} leaves for {self!r}, got {len(leaves)}")
+        return _build(self, iter(leaves))
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """One path per leaf, like ``.layers[0].w`` (``<root>`` for a tree that is a leaf)."""
+        if self._paths is None:
+            out: list[str] = []
+            _collect_paths(self, "", out)
+            self._paths = tuple(p or "<root>" for p in out)
+        return self._paths
+
+    @property
+    def fields(self) -> tuple[dataclasses.Field[Any] | None, ...]:
+        """Per leaf, the ``dataclasses.Field`` of the innermost dataclass holding it (``None`` if none does);
+        its ``metadata`` says what the leaf is (e.g. which leaves ``l2`` penalises)."""
+        if self._fields is None:
+            out: list[dataclasses.Field[Any] | None] = []
+            _collect_fields(self, None, out)
+            self._fields = tuple(out)
+        return self._fields
+
+
+_LEAF_DEF = TreeDef(None, _LEAF, None, None, ())
+_NONE_DEF = TreeDef(type(None), _NONE, None, None, ())
+
+# Interned structures: flattening equal structures (same node types, the same static objects, the same
+# dict keys) gives the same TreeDef object, so matching two trees is usually an identity check. Keys
+# hold ids of objects the interned TreeDef itself keeps alive, so an id is never reused while its entry
+# lives. The table is cleared when it grows large (then structures are compared, more slowly).
+_INTERNED: dict[tuple[Any, ...], TreeDef] = {}
+_INTERN_LIMIT = 4096
+
+
+def _intern(key: tuple[Any, ...], cls: type, kind: int, aux: Any, meta: Any, kids: tuple[TreeDef, ...]) -> TreeDef:
+    d = _INTERNED.get(key)
+    if d is None:
+        if len(_INTERNED) >= _INTERN_LIMIT:
+            _INTERNED.clear()
+        d = _INTERNED[key] = TreeDef(cls, kind, aux, meta, kids)
+    return d
+
+
+def _flatten(node: Any, leaves: list[Any]) -> TreeDef:
     cls = type(node)
-    kind = _kind(cls)
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = _kind(cls)
     if kind == _LEAF:
-        for other in others:
-            if _kind(type(other)) != _LEAF:
-                raise _Mismatch(f"leaf vs {type(other).__name__}")
-        return f(node, *others)
-    for other in others:
-        if type(other) is not cls:
-            raise _Mismatch(f"{cls.__name__} vs {type(other).__name__}")
+        leaves.append(node)
+        return _LEAF_DEF
     if kind == _DATACLASS:
-        children, static = _dataclass_fields(cls)
-        kwargs = {name: getattr(node, name) for name in static}
-        for other in others:
-            for name in static:
-                if getattr(other, name) != kwargs[name]:
-                    raise _Mismatch(f"static field {name!r}: {kwargs[name]!r} vs {getattr(other, name)!r}")
-        for name in children:
-            kwargs[name] = _child(f, "." + name, getattr(node, name), [getattr(o, name) for o in others])
-        return cls(**kwargs)
+        f = _FIELDS.get(cls) or _fields_of(cls)
+        kids = []
+        for name in f.children:
+            value = getattr(node, name)
+            if _KINDS.get(type(value)) == _LEAF:
+                leaves.append(value)
+                kids.append(_LEAF_DEF)
+            else:
+                kids.append(_flatten(value, leaves))
+        aux = tuple([getattr(node, n) for n in f.static])
+        if f.other:
+            return TreeDef(cls, kind, aux, tuple([getattr(node, n) for n in f.other]), tuple(kids))
+        return _intern((cls, *map(id, aux), *map(id, kids)), cls, kind, aux, None, tuple(kids))
+    if kind == _NONE:
+        return _NONE_DEF
     if kind == _DICT:
-        for other in others:
-            if other.keys() != node.keys():
-                raise _Mismatch(f"keys {sorted(map(str, node))} vs {sorted(map(str, other))}")
-        mapped = {k: _child(f, k, node[k], [o[k] for o in others]) for k in _sorted_keys(node)}
-        return {k: mapped[k] for k in node}  # f saw the keys sorted; the result keeps the input's order
+        keys = _sorted_keys(node)
+        kids = [_flatten(node[k], leaves) for k in keys]
+        order = tuple(node)
+        factory = node.default_factory if isinstance(node, defaultdict) else None
+        key = (cls, id(factory), *map(id, order), *map(id, kids))
+        return _intern(key, cls, kind, tuple(keys), (order, factory), tuple(kids))
+    kids = []
+    for value in node:
+        if _KINDS.get(type(value)) == _LEAF:
+            leaves.append(value)
+            kids.append(_LEAF_DEF)
+        else:
+            kids.append(_flatten(value, leaves))
+    return _intern((cls, *map(id, kids)), cls, kind, None, None, tuple(kids))
+
+
+def tree_flatten(tree: Any) -> tuple[list[Any], TreeDef]:
+    """``(leaves, treedef)``: the leaves in :func:`tree_leaves` order and the structure around them.
+
+    ``treedef.unflatten(leaves)`` gives ``tree`` back.
+
+        >>> leaves, treedef = tree_flatten({"a": (1, 2), "b": None})
+        >>> leaves, treedef.paths
+        ([1, 2], ("['a'][0]", "['a'][1]"))
+    """
+    leaves: list[Any] = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _dict_like(d: TreeDef, values: dict[Any, Any]) -> Any:
+    order, factory = d._meta
+    cls: Any = d._cls
+    if cls is dict:
+        return {k: values[k] for k in order}
+    obj = cls.__new__(cls)  # a dict subclass, filled without its __init__
+    if factory is not None:
+        obj.default_factory = factory
+    obj.update([(k, values[k]) for k in order])  # the subclass's own update (OrderedDict keeps its order)
+    return obj
+
+
+def _build(d: TreeDef, it: Iterator[Any]) -> Any:
+    """The trusted rebuild: nodes made without their constructors, leaves used as they are."""
+    kind = d._kind
+    if kind == _LEAF:
+        return next(it)
     if kind == _NONE:
         return None
-    for other in others:
-        if len(other) != len(node):
-            raise _Mismatch(f"length {len(node)} vs {len(other)}")
-    items = [_child(f, i, node[i], [o[i] for o in others]) for i in range(len(node))]
+    cls: Any = d._cls
+    kids = [next(it) if c is _LEAF_DEF else _build(c, it) for c in d._children]
+    if kind == _DATACLASS:
+        f = _FIELDS[cls]
+        obj = object.__new__(cls)
+        setattr_ = object.__setattr__
+        for name, value in zip(f.children, kids, strict=False):
+            setattr_(obj, name, value)
+        for name, value in zip(f.static, d._aux, strict=False):
+            setattr_(obj, name, value)
+        if d._meta is not None:
+            for name, value in zip(f.other, d._meta, strict=False):
+                setattr_(obj, name, value)
+        return obj
+    return _container(d, kids)
+
+
+def _build_safe(d: TreeDef, it: Iterator[Any]) -> Any:
+    """The safe rebuild: every dataclass through its constructor (its ``__post_init__`` runs)."""
+    kind = d._kind
+    if kind == _LEAF:
+        return next(it)
+    if kind == _NONE:
+        return None
+    cls: Any = d._cls
+    kids = [next(it) if c is _LEAF_DEF else _build_safe(c, it) for c in d._children]
+    if kind == _DATACLASS:
+        f = _FIELDS[cls]
+        return cls(**dict(zip(f.children, kids, strict=True)), **dict(zip(f.static, d._aux, strict=True)))
+    return _container(d, kids)
+
+
+def _container(d: TreeDef, kids: list[Any]) -> Any:
+    """A dict, list or tuple node (subclasses keep their type, built without their ``__init__``)."""
+    kind = d._kind
+    cls: Any = d._cls
+    if kind == _DICT:
+        return _dict_like(d, dict(zip(d._aux, kids, strict=True)))
     if kind == _LIST:
-        return items
-    return cls(*items) if kind == _NAMEDTUPLE else tuple(items)
+        if cls is list:
+            return kids
+        obj = cls.__new__(cls)
+        list.extend(obj, kids)
+        return obj
+    if kind == _NAMEDTUPLE:
+        return cls._make(kids)
+    return tuple(kids) if cls is tuple else tuple.__new__(cls, kids)
 
 
-def _child(f: Callable[..., Any], step: object, node: Any, others: list[Any]) -> Any:
-    """``_map`` of one child; ``step`` (``".field"``, an index or a key) names it if a mismatch bubbles up."""
-    try:
-        return _map(f, node, tuple(others))
-    except _Mismatch as e:
-        e.path.append(step if isinstance(step, str) and step.startswith(".") else f"[{step!r}]")
-        raise
+def _collect_paths(d: TreeDef, prefix: str, out: list[str]) -> None:
+    kind = d._kind
+    if kind == _LEAF:
+        out.append(prefix)
+    elif kind == _DATACLASS:
+        assert d._cls is not None
+        for name, c in zip(_fields_of(d._cls).children, d._children, strict=True):
+            _collect_paths(c, f"{prefix}.{name}", out)
+    elif kind == _DICT:
+        for k, c in zip(d._aux, d._children, strict=True):
+            _collect_paths(c, f"{prefix}[{k!r}]", out)
+    else:
+        for i, c in enumerate(d._children):
+            _collect_paths(c, f"{prefix}[{i}]", out)
+
+
+def _collect_fields(
+    d: TreeDef, holder: dataclasses.Field[Any] | None, out: list[dataclasses.Field[Any] | None]
+) -> None:
+    if d._kind == _LEAF:
+        out.append(holder)
+    elif d._kind == _DATACLASS:
+        assert d._cls is not None
+        for field, c in zip(_fields_of(d._cls).child_fields, d._children, strict=True):
+            _collect_fields(c, field, out)
+    else:
+        for c in d._children:
+            _collect_fields(c, holder, out)
+
+
+def _node_name(d: TreeDef) -> str:
+    if d._kind == _LEAF:
+        return "a leaf"
+    assert d._cls is not None
+    return "None" if d._kind == _NONE else d._cls.__name__
+
+
+def _key_difference(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[str, str, str]:
+    """The first key (in ``b``'s order, then ``a``'s) that only one of two dicts has."""
+    for k in b:
+        if k not in a:
+            return f"[{k!r}]", "no entry", "an entry"
+    for k in a:
+        if k not in b:
+            return f"[{k!r}]", "an entry", "no entry"
+    return "", f"keys {list(a)!r}", f"keys {list(b)!r}"  # equal as sets, not as sorted tuples (e.g. 1 and True)
+
+
+def _describe_difference(a: TreeDef, b: TreeDef) -> tuple[str, str, str] | None:
+    """``(path, what a has, what b has)`` at the first place (in leaf order) where ``a`` and ``b`` differ."""
+    if a is b:
+        return None
+    if a._kind != b._kind or a._cls is not b._cls:
+        return "", _node_name(a), _node_name(b)
+    kind = a._kind
+    if kind == _DATACLASS:
+        assert a._cls is not None
+        f = _fields_of(a._cls)
+        for name, x, y in zip(f.static, a._aux, b._aux, strict=True):
+            if not same_static(x, y):
+                return "", f"static field {name!r} = {x!r}", f"{name!r} = {y!r}"
+        steps: Sequence[str] = [f".{n}" for n in f.children]
+    elif kind == _DICT:
+        if a._aux != b._aux:
+            return _key_difference(a._aux, b._aux)
+        steps = [f"[{k!r}]" for k in a._aux]
+    else:
+        if len(a._children) != len(b._children):
+            return "", f"{len(a._children)} items", f"{len(b._children)} items"
+        steps = [f"[{i}]" for i in range(len(a._children))]
+    for step, x, y in zip(steps, a._children, b._children, strict=True):
+        found = _describe_difference(x, y)
+        if found is not None:
+            return step + found[0], found[1], found[2]
+    return None
 
 
 def tree_map(f: Callable[..., Any], tree: T, *rest: T) -> T:
     """Apply ``f`` leaf by leaf: ``f(leaf, *matching leaves of rest)``.
 
-    Returns a tree of the same type and structure as ``tree``. Raises
-    ``ValueError`` naming the path where ``rest`` differs from ``tree``.
+    Returns a tree of the same type and structure as ``tree``, every dataclass rebuilt
+    through its constructor (its ``__post_init__`` checks run). Raises ``ValueError``
+    naming the path where ``rest`` differs from ``tree`` in structure or static fields.
     """
     if not callable(f):
         raise TypeError(f"f: expected a function of the leaves, got {type(f).__name__}")
-    try:
-        result: T = _map(f, tree, rest)
-    except _Mismatch as e:
-        where = "".join(reversed(e.path)) or "<root>"
-        raise ValueError(f"tree structures differ at {where}: {e.what}") from None
+    leaves, treedef = tree_flatten(tree)
+    others = []
+    for other in rest:
+        other_leaves, other_def = tree_flatten(other)
+        if other_def != treedef:
+            found = _describe_difference(treedef, other_def)
+            assert found is not None
+            raise ValueError(f"tree structures differ at {found[0] or '<root>'}: {found[1]} vs {found[2]}")
+        others.append(other_leaves)
+    mapped = [f(*args) for args in zip(leaves, *others, strict=True)] if others else [f(x) for x in leaves]
+    result: T = _build_safe(treedef, iter(mapped))
     return result
 
 
-def _children(node: object) -> list[tuple[str, Any]] | None:
-    """``(path step, child)`` pairs of an inner node; ``None`` for a leaf."""
-    if node is None:
-        return []
-    if isinstance(node, (tuple, list)):
-        return [(f"[{i}]", child) for i, child in enumerate(node)]
-    if isinstance(node, dict):
-        return [(f"[{k!r}]", node[k]) for k in _sorted_keys(node)]
-    if _kind(type(node)) == _DATACLASS:
-        return [(f".{name}", getattr(node, name)) for name in _dataclass_fields(type(node))[0]]
+def _leaf_difference(a: Any, b: Any, dtypes: bool) -> tuple[str, str] | None:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        if a.shape != b.shape:
+            return f"shape {a.shape}", f"{b.shape}"
+        if dtypes and a.dtype != b.dtype:
+            return f"dtype {a.dtype}", f"{b.dtype}"
+        return None
+    sa, sb = np.shape(a), np.shape(b)
+    if sa != sb:
+        return f"shape {sa}", f"{sb}"
+    if dtypes and isinstance(b, (np.ndarray, np.generic)) and getattr(a, "dtype", None) != b.dtype:
+        return f"dtype {getattr(a, 'dtype', type(a).__name__)}", f"{b.dtype}"
     return None
+
+
+def match_leaves(
+    name: str,
+    leaves: list[Any],
+    treedef: TreeDef,
+    like_leaves: list[Any],
+    like_def: TreeDef,
+    *,
+    against: str = "the parameters",
+    dtypes: bool = True,
+) -> None:
+    """:func:`tree_match` on trees already flattened (nnfunc's hot paths flatten each tree once)."""
+    if treedef is not like_def and treedef != like_def:
+        found = _describe_difference(treedef, like_def)
+        assert found is not None
+        raise ValueError(f"{name}: does not match {against}: {found[1]} at {found[0] or '<root>'}, expected {found[2]}")
+    for i, (a, b) in enumerate(zip(leaves, like_leaves, strict=True)):
+        if (
+            type(a) is np.ndarray
+            and type(b) is np.ndarray
+            and a.shape == b.shape
+            and (a.dtype == b.dtype or not dtypes)
+        ):
+            continue
+        problem = _leaf_difference(a, b, dtypes)
+        if problem is not None:
+            raise ValueError(
+                f"{name}: does not match {against}: {problem[0]} at {treedef.paths[i]}, expected {problem[1]}"
+            )
+
+
+def tree_match(name: str, tree: object, like: object, *, against: str = "the parameters", dtypes: bool = True) -> None:
+    """Check that ``tree`` has the structure, static fields, leaf shapes (and dtypes) of ``like``.
+
+    Raises ``ValueError("<name>: does not match <against>: <what> at <path>, expected <...>")``
+    at the first difference, e.g. ``state: does not match the parameters: shape (3, 4) at
+    .layers[0].w, expected (3, 5)``. ``dtypes=False`` compares shapes only.
+    """
+    leaves, treedef = tree_flatten(tree)
+    like_leaves, like_def = tree_flatten(like)
+    match_leaves(name, leaves, treedef, like_leaves, like_def, against=against, dtypes=dtypes)
 
 
 def tree_leaves_with_paths(tree: object) -> list[tuple[str, Any]]:
     """``(path, leaf)`` for each leaf in a fixed order (fields in declaration order, items in order,
     dict keys sorted), paths like ``.layers[0].w``."""
-    out: list[tuple[str, Any]] = []
-    stack: list[tuple[str, Any]] = [("", tree)]
-    while stack:
-        path, node = stack.pop()
-        children = _children(node)
-        if children is None:
-            out.append((path or "<root>", node))
-        else:
-            stack.extend((path + step, child) for step, child in reversed(children))
-    return out
+    leaves, treedef = tree_flatten(tree)
+    return list(zip(treedef.paths, leaves, strict=True))
 
 
 def tree_leaves(tree: object) -> list[Any]:
     """The leaves of ``tree``: dataclass fields in declaration order, items in order, dict keys sorted."""
-    return [leaf for _, leaf in tree_leaves_with_paths(tree)]
+    leaves: list[Any] = []
+    _flatten(tree, leaves)
+    return leaves

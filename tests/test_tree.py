@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import itertools
 from typing import Any, NamedTuple
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import nnfunc as nf
 from nnfunc.testing import strategies as nst
+from nnfunc.tree import static_field, tree_flatten
 
 
 class Pair(NamedTuple):
@@ -141,7 +143,7 @@ def test_structure_mismatch_raises_value_error_naming_the_path(
         ((1, 2), [1, 2], "<root>"),
         pytest.param({"x": [1, 2]}, {"x": [1, 2, 3]}, "['x']"),
         ({1: [1, 2]}, {1: [1, 2, 3]}, "[1]"),
-        ({"x": 1, "y": 2}, {"x": 1, "z": 2}, "<root>"),
+        ({"x": 1, "y": 2}, {"x": 1, "z": 2}, "['z']"),
         (Pair(1, (2, 3)), Pair(1, None), "[1]"),
         (Node(1, 2, tag="a"), Node(1, 2, tag="b"), "<root>"),
         ([Node(1, 2)], [Node(1, {"k": 2})], "[0].right"),
@@ -190,3 +192,187 @@ def test_dict_leaves_follow_sorted_keys_whatever_the_insertion_order() -> None:
     assert [leaf.shape for leaf in nf.tree_leaves(a)] == [leaf.shape for leaf in nf.tree_leaves(b)]
     summed = nf.tree_map(lambda u, v: u + v, a, b)
     assert summed["a"].shape == (2,) and summed["b"].shape == (1,)
+
+
+# --- flatten / unflatten, TreeDef, tree_match ------------------------------------------------------------------
+
+
+CALLS: list[int] = []  # __post_init__ calls of Checked, one shared log (equal static values)
+
+
+class Items(list[Any]):
+    """A list subclass: keeps its type through tree_map and unflatten."""
+
+
+class Row(tuple[Any, ...]):
+    """A tuple subclass (not a NamedTuple)."""
+
+    __slots__ = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Checked:
+    """A slots dataclass whose __post_init__ refuses a string ``x`` and counts its calls in ``log``."""
+
+    x: Any
+    scale: np.ndarray[Any, Any] = static_field(default_factory=lambda: np.ones(2))
+    log: list[int] = static_field(default_factory=lambda: CALLS)
+
+    def __post_init__(self) -> None:
+        self.log.append(1)
+        if isinstance(self.x, str):
+            raise TypeError("x: expected a number or a tree, got str")
+
+
+KEYS = st.sampled_from(["x", "y", 1, 2, (0, "t")])
+
+
+def _rich_children(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    dicts = st.dictionaries(KEYS, inner, max_size=3)
+    return _children(inner) | st.one_of(
+        dicts.map(collections.OrderedDict),
+        dicts.map(lambda d: collections.defaultdict(list, d)),
+        st.lists(inner, max_size=3).map(Items),
+        st.lists(inner, max_size=3).map(Row),
+        st.builds(Checked, inner),
+    )
+
+
+RICH_TREES = st.recursive(st.none() | LEAVES, _rich_children, max_leaves=12)
+
+
+def _exact(tree: Any) -> Any:
+    """Like ``_shape``, for the rich trees: types, dict key order, default factories, static arrays."""
+    if isinstance(tree, dict):
+        factory = getattr(tree, "default_factory", None)
+        return (type(tree).__name__, factory, tuple((k, _exact(v)) for k, v in tree.items()))
+    if isinstance(tree, (tuple, list)):
+        return (type(tree).__name__, tuple(_exact(c) for c in tree))
+    if isinstance(tree, Node):
+        return ("Node", tree.tag, _exact(tree.left), _exact(tree.right))
+    if isinstance(tree, Checked):
+        return ("Checked", tuple(tree.scale.tolist()), _exact(tree.x))
+    return _shape(tree)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tree=RICH_TREES)
+def test_unflatten_of_flatten_gives_the_tree_back(tree: Any) -> None:
+    leaves, treedef = tree_flatten(tree)
+    assert all(a is b for a, b in zip(leaves, nf.tree_leaves(tree), strict=True))
+    assert treedef.num_leaves == len(leaves) == len(treedef.paths) == len(treedef.fields)
+    rebuilt = treedef.unflatten(leaves)
+    assert _exact(rebuilt) == _exact(tree)
+    assert all(a is b for a, b in zip(tree_flatten(rebuilt)[0], leaves, strict=True))
+    again = tree_flatten(rebuilt)[1]
+    assert again == treedef and hash(again) == hash(treedef)
+    assert _exact(nf.tree_map(lambda leaf: leaf, tree)) == _exact(tree)  # the safe rebuild keeps types too
+
+
+def _triples(tree: Any, n: int) -> list[Any]:
+    flat = nf.tree_leaves(tree)
+    return [tuple(flat[3 * i : 3 * i + 3]) for i in range(n)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(tree=RICH_TREES)
+def test_tree_map_of_several_trees_pairs_leaves_in_order(tree: Any) -> None:
+    leaves = nf.tree_leaves(tree)
+    numbered = nf.tree_map(lambda _: 1, tree)
+    mapped = nf.tree_map(lambda a, b, c: (a, b, c), tree, tree, numbered)
+    triples = nf.tree_leaves(mapped)  # each leaf became a tuple node of three leaves
+    assert triples == [x for leaf in leaves for x in (leaf, leaf, 1)] or not all(
+        isinstance(leaf, int) for leaf in leaves
+    )
+    assert all(t[0] is a and t[1] is a for t, a in zip(_triples(mapped, len(leaves)), leaves, strict=True))
+    assert _exact(nf.tree_map(lambda a, b: a, tree, numbered)) == _exact(tree)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_tree_match_names_the_path_of_a_shape_or_dtype_difference(data: st.DataObject) -> None:
+    tree = data.draw(RICH_TREES)
+    leaves, treedef = tree_flatten(tree)
+    assume(leaves)
+    i = data.draw(st.integers(0, len(leaves) - 1))
+    arrays = [np.zeros(3) for _ in leaves]
+    like = treedef.unflatten(arrays)
+    nf.tree_match("state", treedef.unflatten([np.ones(3) for _ in leaves]), like)
+    wrong: np.ndarray[Any, Any] = data.draw(st.sampled_from([np.zeros(4), np.zeros(3, np.float32), np.zeros((3, 1))]))
+    bad = treedef.unflatten([wrong if j == i else a for j, a in enumerate(arrays)])
+    with pytest.raises(ValueError, match=r"^state: does not match the parameters: ") as info:
+        nf.tree_match("state", bad, like)
+    assert f" at {treedef.paths[i]}, expected " in str(info.value)
+    if wrong.dtype == np.float32:
+        nf.tree_match("state", bad, like, dtypes=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_tree_match_names_the_path_of_a_structure_difference(data: st.DataObject) -> None:
+    tree = data.draw(RICH_TREES)
+    paths = tree_flatten(tree)[1].paths
+    assume(paths)
+    i = data.draw(st.integers(0, len(paths) - 1))
+    other = _replace_leaf(tree, i, data.draw(st.sampled_from([(0, 0), Node(0, 0), None])))
+    with pytest.raises(ValueError, match=r"^grads: does not match the parameters: .* at .*, expected ") as info:
+        nf.tree_match("grads", other, tree)
+    assert f" at {paths[i]}, expected " in str(info.value)
+
+
+def test_unflatten_is_trusted_and_tree_map_is_safe() -> None:
+    tree = Checked(1.0)
+    calls = len(tree.log)
+    treedef = tree_flatten(tree)[1]
+    rebuilt = treedef.unflatten(["no"])  # __post_init__ would refuse it: unflatten does not run it
+    assert type(rebuilt) is Checked and rebuilt.x == "no" and len(tree.log) == calls
+    assert nf.tree_map(lambda v: v * 2, tree).x == 2.0 and len(tree.log) == calls + 1
+    with pytest.raises(TypeError, match="x: expected a number"):
+        nf.tree_map(lambda v: "no", tree)
+    array = np.ones(2)
+    assert treedef.unflatten([array]).x is array  # no copy, flags untouched
+    assert array.flags.writeable
+
+
+def test_static_arrays_are_compared_by_value_without_numpy_truth_errors() -> None:
+    a, b, c = Checked(1.0, np.ones(2)), Checked(2.0, np.ones(2)), Checked(3.0, np.zeros(2))
+    assert nf.tree_map(lambda u, v: u + v, a, b).x == 3.0
+    assert tree_flatten(a)[1] == tree_flatten(b)[1]
+    with pytest.raises(ValueError, match=r"structures differ at <root>: static field 'scale'"):
+        nf.tree_map(lambda u, v: u + v, a, c)
+    with pytest.raises(ValueError, match=r"^p: does not match the parameters: static field 'scale'"):
+        nf.tree_match("p", c, a)
+    assert {tree_flatten(a)[1], tree_flatten(b)[1]} == {tree_flatten(a)[1]}
+
+
+def test_container_subclasses_keep_their_type_and_extras() -> None:
+    od = collections.OrderedDict([("b", 1), ("a", 2)])
+    dd: collections.defaultdict[str, list[int]] = collections.defaultdict(list, {"k": [1, 2]})
+    tree = (od, dd, Items([1, 2]), Row((3, 4)))
+    mapped = nf.tree_map(lambda v: v * 10, tree)
+    assert type(mapped[0]) is collections.OrderedDict and list(mapped[0].items()) == [("b", 10), ("a", 20)]
+    assert type(mapped[1]) is collections.defaultdict and mapped[1].default_factory is list
+    assert mapped[1]["k"] == [10, 20]
+    assert type(mapped[2]) is Items and mapped[2] == [10, 20]
+    assert type(mapped[3]) is Row and mapped[3] == (30, 40)
+    assert [p for p, _ in nf.tree_leaves_with_paths(tree)] == [
+        "[0]['a']", "[0]['b']", "[1]['k'][0]", "[1]['k'][1]", "[2][0]", "[2][1]", "[3][0]", "[3][1]"
+    ]  # fmt: skip
+
+
+def test_treedef_fields_give_each_leaf_its_innermost_dataclass_field() -> None:
+    net = nf.init_mlp(nf.Key(0), (3, 4, 2))
+    treedef = tree_flatten({"net": net, "extra": Node(np.ones(1), [np.ones(2)]), "free": np.ones(3)})[1]
+    names = [None if f is None else f.name for f in treedef.fields]
+    assert treedef.paths == (
+        "['extra'].left", "['extra'].right[0]", "['free']",
+        "['net'].layers[0].w", "['net'].layers[0].b", "['net'].layers[1].w", "['net'].layers[1].b",
+    )  # fmt: skip
+    assert names == ["left", "right", None, "w", "b", "w", "b"]
+
+
+def test_a_leaf_is_a_tree_with_the_root_path() -> None:
+    leaves, treedef = tree_flatten(np.ones(2))
+    assert treedef.paths == ("<root>",) and treedef.unflatten(leaves) is leaves[0]
+    with pytest.raises(ValueError, match="leaves: expected 1 leaves"):
+        treedef.unflatten([])
