@@ -20,9 +20,10 @@ import numpy as np
 from ._checks import check_scalar
 from ._ops import col_sum
 from ._typing import Array, Features
+from .activations import Activation
 from .batch import Batch, as_features, fits_float32
 from .costs import Cost, Scalar, check_labels, check_output, evaluate, evaluate_with_grad, softmax_cross_entropy
-from .layers.base import DECAY, STATE, Context, Layer, trusted
+from .layers.base import DECAY, STATE, Context, Layer
 from .layers.dense import Dense
 from .layers.mlp import MLP
 from .tree import TreeDef, tree_flatten
@@ -52,10 +53,17 @@ def network_dtype(params: Layer) -> np.dtype[Any] | None:
     return None
 
 
-def _cast(params: Layer, x: Any, fits32: bool) -> Any:
+def _widths(params: Layer) -> tuple[int | None, int | None]:
+    """``(n_in, n_out)`` where the layers fix them (read directly on the MLP fast path)."""
+    if type(params) is MLP:
+        return params.layers[0].w.shape[0], params.layers[-1].w.shape[1]
+    return params.n_in, params.n_out
+
+
+def _cast(params: Layer, x: Any, fits32: bool, n_in: int | None) -> Any:
     """Inputs in the network's dtype (a float32 network refuses values float32 cannot hold)."""
-    if params.n_in is not None and x.shape[1] != params.n_in:
-        raise ValueError(f"x: expected shape (n, {params.n_in}) for a network with {params.n_in} inputs, got {x.shape}")
+    if n_in is not None and x.shape[1] != n_in:
+        raise ValueError(f"x: expected shape (n, {n_in}) for a network with {n_in} inputs, got {x.shape}")
     dtype = network_dtype(params)
     if dtype is None or x.dtype == dtype:
         return x
@@ -73,11 +81,12 @@ def _check(params: Layer, batch: Batch, cost: Cost, l2: float) -> tuple[Any, flo
         raise TypeError(f"cost: expected an nf cost such as nf.softmax_cross_entropy, got {cost!r}")
     check_output(cost, params.output_activation)
     l2 = check_scalar("l2", l2)
-    if params.n_out is not None:
-        check_labels(cost, batch.y, batch.y_range, params.n_out)
+    n_in, n_out = _widths(params)
+    if n_out is not None:
+        check_labels(cost, batch.y, batch.y_range, n_out)
     if not batch.fits_float32 and network_dtype(params) == np.float32:
         raise ValueError("batch: x or y has values beyond the float32 range (3.4e38) of this float32 network")
-    return _cast(params, batch.x, True), l2
+    return _cast(params, batch.x, True, n_in), l2
 
 
 def forward(params: Layer, x: Features) -> Array:
@@ -85,7 +94,7 @@ def forward(params: Layer, x: Features) -> Array:
     batch norm on its running statistics), in the parameters' dtype. A regression network's prediction."""
     params = check_network(params)
     a = as_features(x)
-    a = _cast(params, a, a.dtype == np.float32 or fits_float32(a))
+    a = _cast(params, a, a.dtype == np.float32 or fits_float32(a), _widths(params)[0])
     if type(params) is MLP:
         return _mlp_outputs(params, a)[-1]
     out, _ = params.forward(a, INFERENCE)
@@ -176,8 +185,8 @@ def _mlp_value_and_grad(params: MLP, x: Any, batch: Batch, cost: Cost, l2: float
     for layer, (dw, db) in zip(params.layers, _mlp_backward(params, outs, g), strict=True):
         if l2:
             dw += l2 * layer.w
-        layers.append(trusted(Dense, w=dw, b=db, activation=layer.activation))
-    return value + _penalty(params, l2), trusted(MLP, layers=tuple(layers))
+        layers.append(_dense(dw, db, layer.activation))
+    return value + _penalty(params, l2), _mlp(tuple(layers))
 
 
 def value_grad_and_state(
@@ -278,8 +287,25 @@ def _mlp_sgd_step(params: MLP, x: Any, batch: Batch, cost: Cost, lr: float, l2: 
     for layer, (dw, db) in zip(params.layers, _mlp_backward(params, outs, g), strict=True):
         dw += layer.w * decay if l2 else layer.w  # dw and db are ours: add the old values in place
         db += layer.b
-        layers.append(trusted(Dense, w=dw, b=db, activation=layer.activation))
-    return trusted(MLP, layers=tuple(layers))
+        layers.append(_dense(dw, db, layer.activation))
+    return _mlp(tuple(layers))
+
+
+def _dense(w: Array, b: Array, activation: Activation) -> Dense:
+    """``trusted(Dense, ...)`` unrolled for the fast path: arrays nnfunc just made, frozen in place."""
+    w.flags.writeable = False
+    b.flags.writeable = False
+    layer = object.__new__(Dense)
+    object.__setattr__(layer, "w", w)
+    object.__setattr__(layer, "b", b)
+    object.__setattr__(layer, "activation", activation)
+    return layer
+
+
+def _mlp(layers: tuple[Dense, ...]) -> MLP:
+    net = object.__new__(MLP)
+    object.__setattr__(net, "layers", layers)
+    return net
 
 
 def l2_mask(params: N) -> N:
