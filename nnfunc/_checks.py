@@ -1,14 +1,37 @@
 """Argument checks shared by every module: a clear ``TypeError``/``ValueError`` naming the argument.
 
-Each check runs once, where a value enters (a constructor, a function's boundary),
-never per element or in a hot loop.
+One rule everywhere in nnfunc:
+
+- a value of the wrong *kind* raises ``TypeError`` (a string where a number goes, a float where an
+  integer goes, a list where a ``Batch`` goes, a masked array, string labels);
+- a value of the right kind but a wrong *value* raises ``ValueError`` (a negative count, a shape
+  that does not fit, NaN, a label out of range).
+
+Messages read ``"<arg>: expected ..., got ..."`` and name the argument. Each check runs once,
+where a value enters (a constructor, a function's boundary), never per element or in a hot loop.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
+
+
+def all_finite(a: NDArray[Any]) -> bool:
+    """Whether every element of the numeric array ``a`` is finite (no NaN, no inf).
+
+    One reduction first: a NaN or inf anywhere makes the sum non-finite; only when the
+    sum overflows do we pay for the element-wise check.
+    """
+    if a.dtype.kind in "biu":
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(a)):
+            return True
+    return bool(np.isfinite(a).all())
 
 
 def is_integer(value: object) -> bool:

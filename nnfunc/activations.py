@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._checks import check_number
+from ._checks import all_finite, check_number
 from ._ops import row_max, row_sum
 from ._typing import Array
 
@@ -30,9 +31,24 @@ class Activation:
     forward: Forward = field(compare=False, repr=False)
     backward: Backward = field(compare=False, repr=False)
 
-    def __call__(self, z: Array) -> Array:
-        """``a = f(z)``, a new array."""
-        return self.forward(z, None)
+    def __call__(self, z: ArrayLike) -> Array:
+        """``a = f(z)``, a new array ``(n, k)``, for pre-activations ``z`` ``(n, k)`` (checked: a finite 2-D
+        real array; integers and lists become float64). The network calls ``forward`` directly."""
+        return self.forward(_as_pre_activations(z), None)
+
+
+def _as_pre_activations(z: object) -> Array:
+    """``z`` as a finite 2-D float32/float64 array (any memory layout)."""
+    a = np.asarray(z)
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"z: expected a real numeric array, got dtype {a.dtype}")
+    if a.dtype not in (np.float32, np.float64):
+        a = a.astype(np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"z: expected pre-activations of shape (n, k), got shape {a.shape}")
+    if not all_finite(a):
+        raise ValueError("z: contains NaN or infinite values")
+    return a
 
 
 def _identity(z: Array, out: Array | None) -> Array:

@@ -1,9 +1,19 @@
-"""Costs: the mean over samples of a per-sample cost, with its gradient.
+"""Costs: the (weighted) mean over samples of a per-sample cost, with its gradient.
 
-Each :class:`Cost` has ``value(out, y)`` and ``value_and_grad(out, y)``, written
-side by side; the gradient is taken with respect to the network's output ``out``
-``(n, k)`` and already includes the ``1/n`` of the mean. Labels ``y`` are integer
-classes ``(n,)``, targets ``(n, k)``, or, for a single output, targets ``(n,)``.
+A built-in :class:`Cost` is one *per-sample* function, ``per_sample(out, y, grad) -> (losses, g)``:
+``losses`` ``(n,)`` is each sample's cost, computed stably so every term is >= 0 (no cancellation
+between large sums), and ``g`` ``(n, k)`` each sample's gradient with respect to its output row.
+Reducing is generic (:func:`evaluate`, :func:`evaluate_with_grad`): the mean ``sum(c_i) / n``, or
+with sample weights ``sum(w_i c_i) / sum(w_i)`` (scikit-learn's MLP convention since 1.7), so integer
+weights equal repeated samples, equal weights change nothing and a zero weight drops a sample.
+
+Public calls (``cost(out, y)``, ``cost.value``, ``cost.value_and_grad``) check their arguments:
+``out`` a finite 2-D float array ``(n, k)``, labels that fit ``out`` and the cost. The network calls
+the unchecked :func:`evaluate`/:func:`evaluate_with_grad` on data it checked once, when the batch was
+made. Labels ``y`` are integer classes ``(n,)``, targets ``(n, k)``, or, for one output, targets ``(n,)``.
+
+``Cost(name, targets, value, value_and_grad)`` still builds a cost from two mean-valued functions (no
+sample weights then); give ``per_sample`` to make a user's cost weightable.
 """
 
 from __future__ import annotations
@@ -13,230 +23,183 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike
 
+from ._checks import all_finite, check_count, check_number, check_scalar
 from ._ops import row_max, row_sum
 from ._typing import Array, Labels
-from .activations import sigmoid
+from .activations import Activation, sigmoid, softmax
 
 Scalar = np.floating[Any]
 TargetKind = Literal["classes", "binary", "real"]
+OutputKind = Literal["logits", "softmax", "sigmoid", "any"]
+PerSample = Callable[[Array, Labels, bool], tuple[Array, "Array | None"]]
+"""``(out (n, k), y, grad) -> (losses (n,), g (n, k) or None)``: unchecked, ``out`` C-contiguous; ``g`` is
+each sample's gradient (not divided by ``n``), a fresh array; ``None`` when ``grad`` is false."""
 
 
 @dataclass(frozen=True)
 class Cost:
-    """A cost with its gradient; ``targets`` says which labels it accepts (see :func:`check_labels`)."""
+    """A cost with its gradient.
+
+    ``targets`` says which labels it accepts (see :func:`check_labels`); ``output`` which output
+    layer it expects (see :func:`check_output`): ``"logits"`` (identity output), ``"softmax"``,
+    ``"sigmoid"`` or ``"any"``. ``value(out, y)`` is the mean cost of outputs ``out`` ``(n, k)``;
+    ``value_and_grad(out, y)`` also returns its gradient ``(n, k)`` (the ``1/n`` included).
+    ``per_sample`` (optional) makes the cost weightable.
+
+    A cost written by hand keeps working with the 4 positional fields::
+
+        >>> import numpy as np, nnfunc as nf
+        >>> half_sq = nf.Cost("half_sq", "real",
+        ...                   lambda o, y: 0.5 * np.sum((o - y) ** 2) / len(o),
+        ...                   lambda o, y: (0.5 * np.sum((o - y) ** 2) / len(o), (o - y) / len(o)))
+        >>> float(half_sq(np.ones((2, 1)), np.zeros((2, 1))))
+        0.5
+    """
 
     name: str
     targets: TargetKind
     value: Callable[[Array, Labels], Scalar] = field(compare=False, repr=False)
     value_and_grad: Callable[[Array, Labels], tuple[Scalar, Array]] = field(compare=False, repr=False)
+    output: OutputKind = "any"
+    per_sample: PerSample | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, out: Array, y: Labels) -> Scalar:
         """The mean cost of outputs ``out`` ``(n, k)`` against labels ``y``."""
         return self.value(out, y)
 
 
-def one_hot(y: NDArray[np.integer[Any]], n_classes: int, dtype: DTypeLike = np.float64) -> Array:
-    """Integer labels ``(n,)`` in ``[0, n_classes)`` to one-hot rows ``(n, n_classes)`` of ``dtype``."""
-    labels = np.asarray(y)
-    if labels.ndim != 1 or labels.dtype.kind not in "iub":
-        raise ValueError(f"y: expected integer labels of shape (n,), got {labels.dtype} of shape {labels.shape}")
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes: expected an integer >= 1, got {n_classes!r}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"y: labels must lie in [0, {n_classes}), got range [{labels.min()}, {labels.max()}]")
-    out = np.zeros((labels.shape[0], int(n_classes)), dtype=dtype)
-    out[np.arange(labels.shape[0]), labels] = 1
-    return out
+# -- reduction: plain or weighted mean ------------------------------------------------------
 
 
-def _dense(y: Labels, k: int, dtype: np.dtype[Any]) -> Array:
-    """Labels as targets ``(n, k)``: a column for one output, one-hot rows for class indices."""
-    if y.ndim == 2:
-        return y.astype(dtype, copy=False)
-    if k == 1:
-        return y.reshape(-1, 1).astype(dtype, copy=False)
-    return one_hot(y.astype(np.intp, copy=False), k, dtype)
+def _no_weights(cost: Cost) -> TypeError:
+    return TypeError(
+        f"sample_weight: weighting samples needs a cost with a per-sample form, got {cost.name} (per_sample=None); "
+        "build it with nf.Cost(..., per_sample=f) where f(out, y, grad) gives per-sample values"
+    )
 
 
-def _eps(p: Array) -> float:
-    return float(np.finfo(p.dtype).eps)
+def evaluate(cost: Cost, out: Array, y: Labels, weight: Array | None) -> Scalar:
+    """The mean cost of ``out`` ``(n, k)`` against ``y``, weighted by ``weight`` ``(n,)`` when given.
+
+    Unchecked (the network's path): ``y`` and ``weight`` were checked where they entered (``nf.Batch``).
+    ``sum(w_i c_i) / sum(w_i)``; a batch whose weights are all zero costs 0.
+    """
+    if cost.per_sample is None:
+        if weight is not None:
+            raise _no_weights(cost)
+        return cost.value(out, y)
+    losses, _ = cost.per_sample(np.ascontiguousarray(out), y, False)
+    if weight is None:
+        value: Scalar = losses.sum() / losses.shape[0]
+        return value
+    w = weight.astype(losses.dtype, copy=False)
+    total = w.sum()
+    return np.dot(w, losses) / total if total else losses.dtype.type(0)
 
 
-# -- softmax cross-entropy on logits --------------------------------------------------------
+def evaluate_with_grad(cost: Cost, out: Array, y: Labels, weight: Array | None) -> tuple[Scalar, Array]:
+    """``(cost, d cost / d out)`` as :func:`evaluate`; the gradient ``(n, k)`` is already divided by ``n``
+    (or weighted by ``w_i / sum(w)``) and is a fresh array the caller may overwrite."""
+    if cost.per_sample is None:
+        if weight is not None:
+            raise _no_weights(cost)
+        value, g = cost.value_and_grad(out, y)
+        if g is out or not g.flags.writeable or g.base is not None:
+            g = g.copy()
+        return value, g
+    losses, g_rows = cost.per_sample(np.ascontiguousarray(out), y, True)
+    assert g_rows is not None
+    n = losses.shape[0]
+    if weight is None:
+        mean: Scalar = losses.sum() / n
+        g_rows /= n
+        return mean, g_rows
+    w = weight.astype(losses.dtype, copy=False)
+    total = w.sum()
+    if not total:
+        g_rows[...] = 0
+        return losses.dtype.type(0), g_rows
+    g_rows *= (w / total)[:, None]
+    return np.dot(w, losses) / total, g_rows
 
 
-def _log_softmax_parts(z: Array) -> tuple[Array, Array, Array]:
-    """``(z - max, exp(z - max), row sums)``: log-sum-exp without overflow."""
-    shifted = z - row_max(z)
-    e = np.exp(shifted)
-    return shifted, e, row_sum(e)
+# -- labels: converted and checked where they enter -----------------------------------------
 
 
-def _targets(y: Labels, dtype: np.dtype[Any]) -> Labels:
-    """Class indices unchanged; targets ``(n, k)`` in the output's dtype (float64 targets must not upcast float32)."""
-    return y if y.ndim == 1 else y.astype(dtype, copy=False)
+def as_labels(y: object, n: int, dtype: DTypeLike) -> Labels:
+    """``y`` as integer class labels ``(n,)`` (``intp``) or real targets ``(n,)``/``(n, k)`` in the float
+    ``dtype``, checked: numeric, ``n`` rows, finite, within ``dtype``'s range. Not yet read-only."""
+    if isinstance(y, np.ma.MaskedArray):
+        raise TypeError("y: expected a plain array, got a masked array; fill (y.filled(v)) or drop the masked entries")
+    try:
+        a = np.asarray(y)
+    except ValueError as e:
+        raise ValueError(f"y: expected a rectangular array, got {type(y).__name__} that is not ({e})") from e
+    if a.dtype.kind in "OUSV":
+        raise TypeError(
+            f"y: expected integer class labels or real targets, got dtype {a.dtype}; "
+            "encode string or object labels as integers with sklearn.preprocessing.LabelEncoder"
+        )
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"y: expected integer class labels or real targets, got dtype {a.dtype}")
+    if a.ndim not in (1, 2):
+        raise ValueError(f"y: expected labels of shape (n,) or targets of shape (n, k), got shape {a.shape}")
+    if a.shape[0] != n:
+        raise ValueError(f"y: expected {n} rows to match x (n={n}), got shape {a.shape}")
+    if a.ndim == 2 and a.shape[1] == 0:
+        raise ValueError(f"y: expected targets of shape (n, k) with k >= 1, got shape {a.shape}")
+    if a.ndim == 1 and a.dtype.kind in "biu":  # class labels; 2-D integers or booleans are targets
+        if a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.intp).max:
+            raise ValueError(f"y: class labels must be < {np.iinfo(np.intp).max}, got a label {int(a.max())}")
+        labels: Labels = a.astype(np.intp, copy=False)
+        if labels.size and labels.min() < 0:
+            raise ValueError(f"y: class labels must be >= 0, got {int(labels.min())}")
+        return labels
+    if not all_finite(a):
+        raise ValueError("y: contains NaN or infinite values")
+    to = np.dtype(dtype)
+    if a.dtype.kind == "f" and a.dtype.itemsize > to.itemsize and a.size:
+        limit = float(np.finfo(to).max)
+        if not (-limit <= a.min() and a.max() <= limit):
+            raise ValueError(f"y: has values beyond the range of x's dtype {to}")
+    return a.astype(to, copy=False)  # real targets follow x's float dtype
 
 
-def _label_positions(y: Labels, k: int) -> NDArray[np.intp]:
-    """Flat indices of ``[i, y[i]]`` in a C-contiguous ``(n, k)`` array (1-D indexing is 2-3x faster)."""
-    positions: NDArray[np.intp] = np.arange(0, y.shape[0] * k, k) + y.astype(np.intp, copy=False)
-    return positions
+def label_range(y: Labels) -> tuple[float, float]:
+    """``(min, max)`` of labels checked by :func:`as_labels` (O(n), once per batch)."""
+    return float(y.min()), float(y.max())
 
 
-def _softmax_ce(z: Array, y: Labels) -> Scalar:
-    y = _targets(y, z.dtype)
-    shifted, _, total = _log_softmax_parts(z)
-    n = z.shape[0]
-    value: Scalar
-    if y.ndim == 1:
-        value = np.add.reduce(np.log(total[:, 0]) - shifted[np.arange(n), y]) / n
-    else:
-        value = (np.vdot(y.sum(axis=1), np.log(total[:, 0])) - np.vdot(y, shifted)) / n
-    return value
-
-
-def _softmax_ce_vg(z: Array, y: Labels) -> tuple[Scalar, Array]:
-    y = _targets(y, z.dtype)
-    shifted, g, total = _log_softmax_parts(z)
-    n = z.shape[0]
-    g /= total  # g is now softmax(z)
-    value: Scalar
-    if y.ndim == 1:
-        at_label = _label_positions(y, z.shape[1])
-        value = np.add.reduce(np.log(total[:, 0]) - shifted.ravel()[at_label]) / n
-        g.reshape(-1)[at_label] -= 1
-    else:
-        mass = row_sum(y.astype(g.dtype, copy=False))
-        value = (np.vdot(mass, np.log(total)) - np.vdot(y, shifted)) / n
-        g *= mass
-        g -= y
-    g /= n
-    return value, g
-
-
-# -- cross-entropy on probabilities (after a softmax output) --------------------------------
-
-
-def _cross_entropy(p: Array, y: Labels) -> Scalar:
-    y = _targets(y, p.dtype)
-    n, eps = p.shape[0], _eps(p)
-    value: Scalar
-    if y.ndim == 1:
-        value = -np.log(np.maximum(p[np.arange(n), y], eps)).sum() / n
-    else:
-        value = -np.vdot(y, np.log(np.maximum(p, eps))) / n
-    return value
-
-
-def _cross_entropy_vg(p: Array, y: Labels) -> tuple[Scalar, Array]:
-    y = _targets(y, p.dtype)
-    n, eps = p.shape[0], _eps(p)
-    value: Scalar
-    if y.ndim == 1:
-        rows = np.arange(n)
-        picked = np.maximum(p[rows, y], eps)
-        value = -np.log(picked).sum() / n
-        g = np.zeros_like(p)
-        g[rows, y] = -1 / (n * picked)
-    else:
-        clipped = np.maximum(p, eps)
-        value = -np.vdot(y, np.log(clipped)) / n
-        g = y / clipped
-        g /= -n
-    return value, g
-
-
-# -- binary cross-entropy on logits and on probabilities ------------------------------------
-
-
-def _softplus(z: Array) -> Array:
-    """``log(1 + exp(z))`` without overflow."""
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-
-
-def _sigmoid_bce(z: Array, y: Labels) -> Scalar:
-    t = _dense(y, z.shape[1], z.dtype)
-    value: Scalar = (_softplus(z).sum() - np.vdot(t, z)) / z.shape[0]
-    return value
-
-
-def _sigmoid_bce_vg(z: Array, y: Labels) -> tuple[Scalar, Array]:
-    t = _dense(y, z.shape[1], z.dtype)
-    n = z.shape[0]
-    value: Scalar = (_softplus(z).sum() - np.vdot(t, z)) / n
-    g = sigmoid(z)
-    g -= t
-    g /= n
-    return value, g
-
-
-def _clip_probabilities(p: Array) -> Array:
-    eps = _eps(p)
-    return np.clip(p, eps, 1 - eps)
-
-
-def _bce(p: Array, y: Labels) -> Scalar:
-    t = _dense(y, p.shape[1], p.dtype)
-    q = _clip_probabilities(p)
-    value: Scalar = -(np.vdot(t, np.log(q)) + np.vdot(1 - t, np.log1p(-q))) / p.shape[0]
-    return value
-
-
-def _bce_vg(p: Array, y: Labels) -> tuple[Scalar, Array]:
-    t = _dense(y, p.shape[1], p.dtype)
-    q = _clip_probabilities(p)
-    n = p.shape[0]
-    value: Scalar = -(np.vdot(t, np.log(q)) + np.vdot(1 - t, np.log1p(-q))) / n
-    g = q - t
-    g /= q * (1 - q) * n
-    return value, g
-
-
-# -- mean squared error ---------------------------------------------------------------------
-
-
-def _mse(out: Array, y: Labels) -> Scalar:
-    r = out - _dense(y, out.shape[1], out.dtype)
-    value: Scalar = np.vdot(r, r) / out.shape[0]
-    return value
-
-
-def _mse_vg(out: Array, y: Labels) -> tuple[Scalar, Array]:
-    r = out - _dense(y, out.shape[1], out.dtype)
-    n = out.shape[0]
-    value: Scalar = np.vdot(r, r) / n
-    r *= 2 / n
-    return value, r
-
-
-softmax_cross_entropy = Cost("softmax_cross_entropy", "classes", _softmax_ce, _softmax_ce_vg)
-"""Mean cross-entropy of logits (identity output) against class labels or targets."""
-cross_entropy = Cost("cross_entropy", "classes", _cross_entropy, _cross_entropy_vg)
-"""Mean cross-entropy of probabilities (softmax output), clipped so a 0 stays finite."""
-sigmoid_binary_cross_entropy = Cost("sigmoid_binary_cross_entropy", "binary", _sigmoid_bce, _sigmoid_bce_vg)
-"""Mean binary cross-entropy of logits (identity output), summed over outputs."""
-binary_cross_entropy = Cost("binary_cross_entropy", "binary", _bce, _bce_vg)
-"""Mean binary cross-entropy of probabilities (sigmoid output), clipped to stay finite."""
-mean_squared_error = Cost("mean_squared_error", "real", _mse, _mse_vg)
-"""Mean over samples of the summed squared error."""
+def _whole(y: Labels) -> bool:
+    return bool(np.array_equal(y, np.round(y)))
 
 
 def check_labels(cost: Cost, y: Labels, y_range: tuple[float, float], n_out: int) -> None:
     """Raise ``ValueError`` unless ``y`` (with value range ``y_range``) suits ``cost`` on ``n_out`` outputs.
 
-    O(1): the range was measured when the batch was made.
+    O(1) when ``y`` fits: the range was measured when the batch was made (only a message looks further).
     """
     lo, hi = y_range
     is_index = y.ndim == 1 and y.dtype.kind in "iu"
     if y.ndim == 2 and y.shape[1] != n_out:
-        raise ValueError(f"y: expected targets of shape (n, {n_out}) for a network with {n_out} outputs, got {y.shape}")
+        hint = "; for class labels in one column, pass y.ravel()" if y.shape[1] == 1 and _whole(y) else ""
+        raise ValueError(
+            f"y: expected targets of shape (n, {n_out}) for a network with {n_out} outputs, got {y.shape}{hint}"
+        )
     if cost.targets == "classes":
         if y.ndim == 1 and not is_index:
+            if _whole(y):
+                hint = "whole-number labels convert with y.astype(int)"
+            else:
+                hint = (
+                    "these look like regression targets: pass a regression cost, e.g. "
+                    "cost=nf.mean_squared_error (or nf.huber(), nf.mean_absolute_error)"
+                )
             raise ValueError(
                 f"y: {cost.name} needs integer class labels (n,) or targets (n, {n_out}), "
-                f"got {y.dtype} labels of shape {y.shape}; whole-number labels convert with y.astype(int)"
+                f"got {y.dtype} labels of shape {y.shape}; {hint}"
             )
         if n_out < 2:
             raise ValueError(f"y: {cost.name} needs a network with at least 2 outputs, got {n_out}")
@@ -251,3 +214,272 @@ def check_labels(cost: Cost, y: Labels, y_range: tuple[float, float], n_out: int
             raise ValueError(f"y: class labels must lie in [0, {n_out}) for {n_out} outputs, got a label {int(hi)}")
     if cost.targets == "binary" and (lo < 0 or hi > 1) and not (is_index and n_out > 1):
         raise ValueError(f"y: {cost.name} needs 0/1 targets, got values in [{lo}, {hi}]")
+
+
+def _is(activation: Activation, builtin: Activation) -> bool:
+    # By function, not by name: a user's activation named "softmax" is not softmax.
+    return activation.forward is builtin.forward
+
+
+def check_output(cost: Cost, activation: Activation | None) -> None:
+    """Raise ``ValueError`` when ``cost`` does not fit an output layer with ``activation`` (``None``: unknown, passes).
+
+    Refused: a logits cost (``softmax_cross_entropy``, ``sigmoid_binary_cross_entropy``) after a softmax
+    or sigmoid output (the squashing would be applied twice); ``cross_entropy`` after anything but
+    softmax, ``binary_cross_entropy`` after anything but sigmoid (the log of raw outputs).
+    """
+    if activation is None or cost.output == "any":
+        return
+    if cost.output == "logits":
+        bad = _is(activation, softmax) or _is(activation, sigmoid)
+        wanted = "logits (an identity output layer)"
+    else:
+        bad = not _is(activation, softmax if cost.output == "softmax" else sigmoid)
+        wanted = f"probabilities from a {cost.output} output layer"
+    if bad:
+        raise ValueError(
+            f"cost: {cost.name} expects {wanted}, but the output layer's activation is {activation.name}; "
+            f"change the output activation or the cost, or, if you mean it, pass "
+            f"cost=dataclasses.replace(nf.{cost.name.split('(')[0]}, output='any')"
+        )
+
+
+# -- checked public calls ---------------------------------------------------------------------
+
+
+def _as_outputs(out: object) -> Array:
+    """``out`` as a finite, C-contiguous 2-D float array (ints and lists become float64)."""
+    if isinstance(out, np.ma.MaskedArray):
+        raise TypeError("out: expected a plain array, got a masked array")
+    a = np.asarray(out)
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"out: expected a real numeric array, got dtype {a.dtype}")
+    if a.dtype not in (np.float32, np.float64):
+        a = a.astype(np.float64)
+    if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(f"out: expected outputs of shape (n, k) with n, k >= 1, got shape {a.shape}")
+    if not all_finite(a):
+        raise ValueError("out: contains NaN or infinite values")
+    return np.ascontiguousarray(a)
+
+
+def _checked(cost: Cost, out: object, y: object) -> tuple[Array, Labels]:
+    o = _as_outputs(out)
+    labels = as_labels(y, o.shape[0], o.dtype)
+    check_labels(cost, labels, label_range(labels), o.shape[1])
+    if cost.output in ("softmax", "sigmoid") and (o.min() < 0 or o.max() > 1):
+        raise ValueError(f"out: {cost.name} expects probabilities in [0, 1], got values in [{o.min()}, {o.max()}]")
+    return o, labels
+
+
+def _builtin(name: str, targets: TargetKind, output: OutputKind, per_sample: PerSample) -> Cost:
+    """A cost whose public ``value``/``value_and_grad`` check their arguments, then reduce ``per_sample``."""
+    cost: Cost
+
+    def value(out: Array, y: Labels) -> Scalar:
+        o, labels = _checked(cost, out, y)
+        return evaluate(cost, o, labels, None)
+
+    def value_and_grad(out: Array, y: Labels) -> tuple[Scalar, Array]:
+        o, labels = _checked(cost, out, y)
+        return evaluate_with_grad(cost, o, labels, None)
+
+    cost = Cost(name, targets, value, value_and_grad, output, per_sample)
+    return cost
+
+
+# -- targets ------------------------------------------------------------------------------------
+
+
+def one_hot(y: ArrayLike, n_classes: int, dtype: DTypeLike = np.float64) -> Array:
+    """Integer labels ``(n,)`` in ``[0, n_classes)`` to one-hot rows ``(n, n_classes)`` of ``dtype``.
+
+    Booleans count as the labels 0 and 1: ``one_hot([True, False], 2)`` is ``[[0, 1], [1, 0]]``.
+    Non-integer labels raise ``TypeError``; a wrong shape or a label out of range ``ValueError``.
+
+    >>> import nnfunc as nf
+    >>> nf.one_hot([2, 0], 3).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    labels = np.asarray(y)
+    if labels.dtype.kind not in "iub":
+        raise TypeError(f"y: expected integer labels, got dtype {labels.dtype}")
+    if labels.ndim != 1:
+        raise ValueError(f"y: expected integer labels of shape (n,), got shape {labels.shape}")
+    k = check_count("n_classes", n_classes)
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"y: labels must lie in [0, {k}), got range [{labels.min()}, {labels.max()}]")
+    out = np.zeros((labels.shape[0], k), dtype=dtype)
+    out[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1
+    return out
+
+
+def smooth_labels(y: ArrayLike, n_classes: int, alpha: float, dtype: DTypeLike = np.float64) -> Array:
+    """Soft targets ``(1 - alpha) * one_hot(y, n_classes) + alpha / n_classes`` ``(n, n_classes)`` of ``dtype``.
+
+    Label smoothing for the class costs (``nf.softmax_cross_entropy``, ``nf.cross_entropy``): pass the
+    result as ``y``. ``alpha`` in ``[0, 1]``; every row sums to 1.
+
+    >>> import nnfunc as nf
+    >>> nf.smooth_labels([1], 2, 0.2).tolist()
+    [[0.1, 0.9]]
+    """
+    a = check_number("alpha", alpha, high=1.0)
+    hot = one_hot(y, n_classes, np.float64)
+    soft: Array = ((1 - a) * hot + a / hot.shape[1]).astype(dtype, copy=False)
+    return soft
+
+
+def _dense(y: Labels, k: int, dtype: np.dtype[Any]) -> Array:
+    """Labels as targets ``(n, k)``: a column for one output, one-hot rows for class indices."""
+    if y.ndim == 2:
+        return y.astype(dtype, copy=False)
+    if k == 1:
+        return y.reshape(-1, 1).astype(dtype, copy=False)
+    t = np.zeros((y.shape[0], k), dtype=dtype)
+    t[np.arange(y.shape[0]), y.astype(np.intp, copy=False)] = 1
+    return t
+
+
+def _eps(p: Array) -> float:
+    return float(np.finfo(p.dtype).eps)
+
+
+# -- softmax cross-entropy on logits --------------------------------------------------------
+
+
+def _softmax_ce(z: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
+    # Per sample: log(sum exp(z - m)) - (z_y - m), two terms >= 0, so the sum never cancels.
+    shifted = z - row_max(z)  # C-contiguous: z is
+    e = np.exp(shifted)
+    total = row_sum(e)
+    log_total = np.log(total)
+    g: Array | None = None
+    if y.ndim == 1:
+        at = np.arange(0, y.shape[0] * z.shape[1], z.shape[1]) + y
+        losses: Array = log_total[:, 0] - shifted.reshape(-1)[at]
+        if grad:
+            e /= total
+            e.reshape(-1)[at] -= 1  # e is C-contiguous: reshape(-1) is a view
+            g = e
+    else:
+        t: Array = y.astype(z.dtype, copy=False)  # float64 targets must not upcast float32 outputs
+        losses = row_sum(t * (log_total - shifted))[:, 0]
+        if grad:
+            e /= total
+            e *= row_sum(t)
+            e -= t
+            g = e
+    return losses, g
+
+
+# -- cross-entropy on probabilities (after a softmax output) --------------------------------
+
+
+def _cross_entropy(p: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
+    eps = _eps(p)
+    g: Array | None = None
+    if y.ndim == 1:
+        rows = np.arange(p.shape[0])
+        picked = np.maximum(p[rows, y], eps)
+        losses: Array = -np.log(picked)
+        if grad:
+            g = np.zeros_like(p)
+            g[rows, y] = -1 / picked
+    else:
+        t: Array = y.astype(p.dtype, copy=False)
+        clipped = np.maximum(p, eps)
+        losses = row_sum(t * -np.log(clipped))[:, 0]
+        if grad:
+            g = t / clipped
+            np.negative(g, out=g)
+    return losses, g
+
+
+# -- binary cross-entropy on logits and on probabilities ------------------------------------
+
+
+def _sigmoid_bce(z: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
+    # Per element: softplus(z) - t z = log1p(exp(-|z|)) + ((1 - t) z if z >= 0 else -t z), terms >= 0.
+    t = _dense(y, z.shape[1], z.dtype)
+    linear = np.where(z >= 0, (1 - t) * z, -t * z)
+    linear += np.log1p(np.exp(-np.abs(z)))
+    g: Array | None = None
+    if grad:
+        g = sigmoid.forward(z, None)
+        g -= t
+    return row_sum(linear)[:, 0], g
+
+
+def _bce(p: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
+    t = _dense(y, p.shape[1], p.dtype)
+    eps = _eps(p)
+    q = np.clip(p, eps, 1 - eps)
+    per_element = t * -np.log(q) + (1 - t) * -np.log1p(-q)
+    g: Array | None = None
+    if grad:
+        g = q - t
+        g /= q * (1 - q)
+    return row_sum(per_element)[:, 0], g
+
+
+# -- regression costs -----------------------------------------------------------------------
+
+
+def _residual(out: Array, y: Labels) -> Array:
+    r: Array = out - _dense(y, out.shape[1], out.dtype)
+    return r
+
+
+def _mse(out: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
+    r = _residual(out, y)
+    losses = row_sum(r * r)[:, 0]
+    if grad:
+        r *= 2
+        return losses, r
+    return losses, None
+
+
+def _mae(out: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
+    r = _residual(out, y)
+    losses = row_sum(np.abs(r))[:, 0]
+    return losses, np.sign(r) if grad else None
+
+
+def huber(delta: float = 1.0) -> Cost:
+    """Huber cost: per element ``r**2 / 2`` for ``|r| <= delta``, else ``delta * (|r| - delta / 2)``.
+
+    Summed over outputs, averaged (or weighted) over samples like ``nf.mean_squared_error``, of which it
+    is half for small residuals, while large residuals (outliers) count linearly. ``delta > 0``; for any
+    output layer, real targets.
+
+    >>> import numpy as np, nnfunc as nf
+    >>> float(nf.huber(1.0)(np.array([[0.5], [3.0]]), np.zeros(2)))
+    0.6875
+    """
+    d = check_scalar("delta", delta)
+    if d == 0:
+        raise ValueError(f"delta: expected a finite number > 0, got {d}")
+
+    def per_sample(out: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
+        r = _residual(out, y)
+        size = np.abs(r)
+        m = np.minimum(size, d)  # 0.5 m**2 + d (|r| - m): both branches at once, no overflow of r**2
+        per_element = 0.5 * m * m + d * (size - m)
+        return row_sum(per_element)[:, 0], np.clip(r, -d, d, out=r) if grad else None
+
+    return _builtin(f"huber({d!r})", "real", "any", per_sample)
+
+
+softmax_cross_entropy = _builtin("softmax_cross_entropy", "classes", "logits", _softmax_ce)
+"""Mean cross-entropy of logits (identity output) against class labels or targets."""
+cross_entropy = _builtin("cross_entropy", "classes", "softmax", _cross_entropy)
+"""Mean cross-entropy of probabilities (softmax output), clipped so a 0 stays finite."""
+sigmoid_binary_cross_entropy = _builtin("sigmoid_binary_cross_entropy", "binary", "logits", _sigmoid_bce)
+"""Mean binary cross-entropy of logits (identity output), summed over outputs."""
+binary_cross_entropy = _builtin("binary_cross_entropy", "binary", "sigmoid", _bce)
+"""Mean binary cross-entropy of probabilities (sigmoid output), clipped to stay finite."""
+mean_squared_error = _builtin("mean_squared_error", "real", "any", _mse)
+"""Mean over samples of the summed squared error."""
+mean_absolute_error = _builtin("mean_absolute_error", "real", "any", _mae)
+"""Mean over samples of the summed absolute error (gradient ``sign(r)``, 0 at ``r = 0``)."""

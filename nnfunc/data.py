@@ -5,10 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._arrays import freeze_own
 from ._checks import check_count
-from ._typing import Array, Labels
-from .batch import Batch
-from .random import Key, check_key, rng, split
+from ._typing import Features, Targets
+from .batch import Batch, freeze_rows
+from .random import Key, check_key, rng
+
+
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def _slice(data: Batch, start: int, stop: int, key: Key) -> Batch:
+    """Rows ``start:stop`` of ``data``: views of its read-only arrays (a new CSR matrix for sparse ``x``)."""
+    x, w = data.x, data.sample_weight
+    rows = x[start:stop] if isinstance(x, np.ndarray) else freeze_rows(x[start:stop])
+    return Batch._trusted(rows, data.y[start:stop], data, None if w is None else w[start:stop], key)
+
+
+def _take(data: Batch, index: NDArray[np.intp], key: Key) -> Batch:
+    """Rows ``index`` of ``data`` in that order: fresh arrays, marked read-only."""
+    x, w = data.x, data.sample_weight
+    rows = x.take(index, axis=0) if isinstance(x, np.ndarray) else x[index]
+    weight = None if w is None else freeze_own(w.take(index))
+    return Batch._trusted(freeze_rows(rows), freeze_own(data.y.take(index, axis=0)), data, weight, key)
 
 
 @dataclass(frozen=True, eq=False)
@@ -16,15 +41,33 @@ class Batches:
     """``epochs`` passes over ``data`` in batches of ``batch_size`` (``None``: the whole set).
 
     Immutable and re-iterable: iterating twice gives the same batches. ``len``
-    is the number of batches, so ``tqdm(nf.batches(...))`` knows its total.
+    is the number of batches, so ``tqdm(nf.batches(...))`` knows its total. Every
+    batch gets its own key (``batch.key``, for dropout): ``Key(seed, (*key.path, epoch, i))``,
+    distinct per epoch and per batch, the same on every iteration. The shuffle of epoch
+    ``e`` draws from ``Key(seed, (*key.path, e))``. Built directly, its fields are checked.
     """
 
     key: Key
     data: Batch
     batch_size: int | None
-    epochs: int
-    shuffle: bool
-    drop_last: bool
+    epochs: int = 1
+    shuffle: bool = True
+    drop_last: bool = False
+
+    def __post_init__(self) -> None:
+        check_key(self.key)
+        if not isinstance(self.data, Batch):
+            raise TypeError(f"data: expected nf.Batch(x, y), got {type(self.data).__name__}")
+        if self.batch_size is not None:
+            object.__setattr__(self, "batch_size", check_count("batch_size", self.batch_size))
+        object.__setattr__(self, "epochs", check_count("epochs", self.epochs, low=0))
+        object.__setattr__(self, "shuffle", _check_flag("shuffle", self.shuffle))
+        object.__setattr__(self, "drop_last", _check_flag("drop_last", self.drop_last))
+        if self.drop_last and self.batch_size is not None and self.batch_size > len(self.data):
+            raise ValueError(
+                f"batch_size: {self.batch_size} is larger than the {len(self.data)} samples "
+                "and drop_last=True leaves no batch"
+            )
 
     def _per_epoch(self) -> int:
         n = len(self.data)
@@ -37,47 +80,52 @@ class Batches:
 
     def __iter__(self) -> Iterator[Batch]:
         data, size = self.data, self.batch_size
-        n = len(data)
-        if size is None:
-            for _ in range(self.epochs):
-                yield data  # a full batch: order does not change the mean gradient
-            return
-        for epoch_key in split(self.key, self.epochs) if self.epochs else ():
-            order = rng(epoch_key).permutation(n) if self.shuffle else None
-            for start in range(0, self._per_epoch() * size, size):
-                stop = min(start + size, n)
-                if order is None:
-                    yield Batch._trusted(data.x[start:stop], data.y[start:stop], data)
-                else:
-                    idx = order[start:stop]
-                    yield Batch._trusted(data.x.take(idx, axis=0), data.y.take(idx, axis=0), data)
+        n, seed, path = len(data), self.key.seed, self.key.path
+        for epoch in range(self.epochs):
+            if size is None:  # the full batch: order does not change the mean gradient
+                yield Batch._trusted(data.x, data.y, data, data.sample_weight, Key(seed, (*path, epoch, 0)))
+                continue
+            order = rng(Key(seed, (*path, epoch))).permutation(n) if self.shuffle else None
+            for i, start in enumerate(range(0, self._per_epoch() * size, size)):
+                stop, key = min(start + size, n), Key(seed, (*path, epoch, i))
+                yield _slice(data, start, stop, key) if order is None else _take(data, order[start:stop], key)
 
 
 def batches(
     key: Key,
-    x: Array,
-    y: Labels,
+    x: Features,
+    y: Targets,
     *,
     batch_size: int | None,
     epochs: int = 1,
     shuffle: bool = True,
     drop_last: bool = False,
+    sample_weight: ArrayLike | None = None,
 ) -> Batches:
     """Batches of ``(x, y)`` for ``epochs`` epochs, reshuffled each epoch by a child key of ``key``.
 
     ``batch_size=None`` gives the full data set as one batch per epoch. The last
     batch of an epoch is smaller when ``batch_size`` does not divide ``n``, unless
-    ``drop_last``. ``x`` is ``(n, n_features)``, ``y`` ``(n,)`` or ``(n, k)`` as for
-    :class:`Batch`. The data are checked here, once, not again per step. Like every
-    ``Batch``, a writeable ``x`` or ``y`` is copied once; pass read-only arrays
-    (``x.setflags(write=False)``) to share them instead, e.g. for a large data set.
+    ``drop_last``. ``x`` is ``(n, n_features)`` (an array, a DataFrame or a ``scipy.sparse``
+    matrix, whose rows are cut without densifying it), ``y`` ``(n,)`` or ``(n, k)`` and
+    ``sample_weight`` ``(n,)`` as for :class:`Batch`; weights travel with their samples. A
+    minibatch whose weights happen to be all zero costs 0 with a zero gradient. The data are
+    checked here, once, not again per step; a writeable ``x`` or ``y`` is copied once (pass
+    read-only arrays you own, ``x.setflags(write=False)``, to share them instead). Every batch
+    carries its own key (``batch.key``) for layers that draw random numbers (dropout).
+
+    >>> import numpy as np, nnfunc as nf
+    >>> data = nf.batches(nf.Key(0), np.eye(4), [0, 1, 0, 1], batch_size=2, epochs=3)
+    >>> len(data), [len(b) for b in data][:2]
+    (6, [2, 2])
     """
     check_key(key)
-    data = Batch(x, y)  # checked once; a writeable array is copied so later writes to it change nothing
-    if batch_size is not None:
-        batch_size = check_count("batch_size", batch_size)
-        if drop_last and batch_size > len(data):
-            raise ValueError(
-                f"batch_size: {batch_size} is larger than the {len(data)} samples and drop_last=True leaves no batch"
-            )
-    return Batches(key, data, batch_size, check_count("epochs", epochs, low=0), bool(shuffle), bool(drop_last))
+    data = Batch(x, y, sample_weight)  # checked once; memory others can write is copied once
+    return Batches(
+        key,
+        data,
+        batch_size,
+        epochs,
+        _check_flag("shuffle", shuffle),
+        _check_flag("drop_last", drop_last),
+    )

@@ -23,13 +23,19 @@ def _data(n: int) -> tuple[Arr, Arr]:
     return x, np.arange(n) % K
 
 
+def _x(batch: nf.Batch) -> Arr:
+    """The dense inputs of ``batch`` (these tests pass arrays, so ``x`` is one)."""
+    assert isinstance(batch.x, np.ndarray)
+    return batch.x
+
+
 def _ids(batch: nf.Batch) -> list[int]:
-    return [int(i) for i in batch.x[:, 0]]
+    return [int(i) for i in _x(batch)[:, 0]]
 
 
 def _check_rows(batch: nf.Batch) -> None:
     """Labels travel with their rows: the label of id i is i % K (int labels or one-hot rows)."""
-    ids = batch.x[:, 0].astype(int)
+    ids = _x(batch)[:, 0].astype(int)
     labels = batch.y if batch.y.ndim == 1 else batch.y.argmax(axis=1)
     np.testing.assert_array_equal(labels, ids % K)
 
@@ -116,7 +122,7 @@ def test_batches_are_read_only_and_keep_dtypes() -> None:
     x, y = _data(10)
     for b in nf.batches(nf.Key(0), x.astype(np.float32), nf.one_hot(y, K), batch_size=4):
         assert b.x.dtype == b.y.dtype == np.float32
-        assert not b.x.flags.writeable and not b.y.flags.writeable
+        assert not _x(b).flags.writeable and not b.y.flags.writeable
     for b in nf.batches(nf.Key(0), x, y, batch_size=4):
         assert b.y.dtype.kind == "i"
 

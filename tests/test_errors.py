@@ -27,15 +27,18 @@ SCHED: Any = nnfunc.schedules
 NET = nf.init_mlp(nf.Key(0), (3, 4, 2))
 NET32 = nf.init_mlp(nf.Key(0), (3, 4, 2), dtype=np.float32)
 ONE_OUT = nf.init_mlp(nf.Key(0), (3, 4, 1))
+ONE_SIGMOID = nf.init_mlp(nf.Key(0), (3, 4, 1), output=nf.sigmoid)
+SOFTMAX_OUT = nf.init_mlp(nf.Key(0), (3, 4, 2), output=nf.softmax)
 X = nf.rng(nf.Key(1)).standard_normal((5, 3))
 Y = np.array([0, 1, 1, 0, 1])
 BATCH = nf.Batch(X, Y)
 BCE = nf.sigmoid_binary_cross_entropy
+_UNWEIGHTED = nf.Cost("mean_out", "real", lambda o, y: o.mean(), lambda o, y: (o.mean(), np.full_like(o, 1 / o.size)))
 
 
 def _nan_at(a: np.ndarray[Any, Any], value: float = np.nan) -> np.ndarray[Any, Any]:
     b = a.astype(np.float64)
-    b[2, 1] = value
+    b[(min(2, b.shape[0] - 1), 1)[: b.ndim]] = value
     return b
 
 
@@ -122,13 +125,25 @@ def _labels_for_cost_cases() -> list[Case]:
         ("binary_targets_out_of_01", ONE_OUT, NF.Batch(X, Y * 1.5), {"cost": BCE}, ValueError, "y"),
         (
             "binary_prob_targets_negative",
-            ONE_OUT,
+            ONE_SIGMOID,
             NF.Batch(X, Y - 0.5),
             {"cost": nf.binary_cross_entropy},
             ValueError,
             "y",
         ),
         ("classes_cost_one_output", ONE_OUT, BATCH, {}, ValueError, "y"),
+        ("softmax_output_logits_cost", SOFTMAX_OUT, BATCH, {}, ValueError, "cost"),
+        ("sigmoid_output_logits_cost", ONE_SIGMOID, NF.Batch(X, Y), {"cost": BCE}, ValueError, "cost"),
+        ("identity_output_cross_entropy", NET, BATCH, {"cost": nf.cross_entropy}, ValueError, "cost"),
+        ("identity_output_binary_ce", ONE_OUT, BATCH, {"cost": nf.binary_cross_entropy}, ValueError, "cost"),
+        (
+            "weights_for_unweightable_cost",
+            NET,
+            NF.Batch(X, Y, np.ones(5)),
+            {"cost": _UNWEIGHTED},
+            TypeError,
+            "sample_weight",
+        ),
         ("real_1d_targets_many_outputs", NET, NF.Batch(X, X[:, 0]), {"cost": nf.mean_squared_error}, ValueError, "y"),
         ("x_wrong_features", NET, NF.Batch(X[:, :2], Y), {}, ValueError, "x"),
         ("x_beyond_float32", NET32, NF.Batch(_nan_at(X, 1e300), Y), {}, ValueError, "batch"),
@@ -175,13 +190,13 @@ def _init_mlp_cases() -> list[Case]:
         ("init_mlp-sizes_empty", init(sizes=()), ValueError, "sizes"),
         ("init_mlp-sizes_zero", init(sizes=(3, 0, 2)), ValueError, "sizes"),
         ("init_mlp-sizes_negative", init(sizes=(3, -4, 2)), ValueError, "sizes"),
-        ("init_mlp-sizes_float", init(sizes=(3, 2.5, 2)), ValueError, "sizes"),
-        ("init_mlp-sizes_bool", init(sizes=(3, True, 2)), ValueError, "sizes"),
+        ("init_mlp-sizes_float", init(sizes=(3, 2.5, 2)), TypeError, "sizes"),
+        ("init_mlp-sizes_bool", init(sizes=(3, True, 2)), TypeError, "sizes"),
         ("init_mlp-sizes_not_sequence", init(sizes=3), TypeError, "sizes"),
         ("init_mlp-dtype_int", init(dtype=np.int32), ValueError, "dtype"),
         ("init_mlp-dtype_float16", init(dtype=np.float16), ValueError, "dtype"),
         ("init_mlp-dtype_complex", init(dtype=np.complex128), ValueError, "dtype"),
-        ("init_mlp-dtype_nonsense", init(dtype="banana"), ValueError, "dtype"),
+        ("init_mlp-dtype_nonsense", init(dtype="banana"), TypeError, "dtype"),
         ("init_mlp-key_int", init(key=0), TypeError, "key"),
         ("init_mlp-hidden_numpy_function", init(hidden=np.tanh), TypeError, "hidden"),
         ("init_mlp-output_string", init(output="softmax"), TypeError, "output"),
@@ -222,17 +237,62 @@ def _batches_cases() -> list[Case]:
         ("batches-batch_size_over_n_drop_last", b(batch_size=6, drop_last=True), ValueError, "batch_size"),
         ("batches-epochs_negative", b(epochs=-1), ValueError, "epochs"),
         ("batches-epochs_float", b(epochs=1.5), TypeError, "epochs"),
+        ("batches-shuffle_string", b(shuffle="False"), TypeError, "shuffle"),
+        ("batches-shuffle_int", b(shuffle=0), TypeError, "shuffle"),
+        ("batches-drop_last_string", b(drop_last="yes"), TypeError, "drop_last"),
+        ("batches-x_masked", lambda: NF.batches(NF.Key(0), np.ma.masked_array(X), Y, batch_size=2), TypeError, "x"),
+        ("Batches-batch_size_zero", lambda: NF.Batches(NF.Key(0), BATCH, 0), ValueError, "batch_size"),
+        ("Batches-batch_size_float", lambda: NF.Batches(NF.Key(0), BATCH, 1.5), TypeError, "batch_size"),
+        ("Batches-data_tuple", lambda: NF.Batches(NF.Key(0), (X, Y), 2), TypeError, "data"),
+        ("Batches-key_int", lambda: NF.Batches(0, BATCH, 2), TypeError, "key"),
+        ("Batches-shuffle_string", lambda: NF.Batches(NF.Key(0), BATCH, 2, 1, "False"), TypeError, "shuffle"),
+        ("Batches-epochs_negative", lambda: NF.Batches(NF.Key(0), BATCH, 2, -1), ValueError, "epochs"),
+        ("Batch-x_masked", lambda: NF.Batch(np.ma.masked_array(X, X > 1), Y), TypeError, "x"),
+        ("Batch-y_masked", lambda: NF.Batch(X, np.ma.masked_array(Y)), TypeError, "y"),
+        ("Batch-key_int", lambda: NF.Batch(X, Y, key=3), TypeError, "key"),
+        ("Batch-weight_short", lambda: NF.Batch(X, Y, np.ones(4)), ValueError, "sample_weight"),
+        ("Batch-weight_2d", lambda: NF.Batch(X, Y, np.ones((5, 1))), ValueError, "sample_weight"),
+        ("Batch-weight_negative", lambda: NF.Batch(X, Y, -np.ones(5)), ValueError, "sample_weight"),
+        ("Batch-weight_nan", lambda: NF.Batch(X, Y, _nan_at(np.ones(5))), ValueError, "sample_weight"),
+        ("Batch-weight_inf", lambda: NF.Batch(X, Y, _nan_at(np.ones(5), np.inf)), ValueError, "sample_weight"),
+        ("Batch-weight_all_zero", lambda: NF.Batch(X, Y, np.zeros(5)), ValueError, "sample_weight"),
+        ("Batch-weight_strings", lambda: NF.Batch(X, Y, np.array(list("abcde"))), TypeError, "sample_weight"),
+        (
+            "Batch-weight_beyond_f32",
+            lambda: NF.Batch(X.astype(np.float32), Y, np.full(5, 1e300)),
+            ValueError,
+            "sample_weight",
+        ),
+        (
+            "batches-weight_negative",
+            lambda: NF.batches(NF.Key(0), X, Y, batch_size=2, sample_weight=-np.ones(5)),
+            ValueError,
+            "sample_weight",
+        ),
     ]
 
 
 def _label_helpers_cases() -> list[Case]:
     return [
-        ("one_hot-float_labels", lambda: NF.one_hot(Y.astype(float), 2), ValueError, "y"),
+        ("one_hot-float_labels", lambda: NF.one_hot(Y.astype(float), 2), TypeError, "y"),
+        ("one_hot-string_labels", lambda: NF.one_hot(np.array(list("ab")), 2), TypeError, "y"),
         ("one_hot-2d_labels", lambda: NF.one_hot(Y[:, None], 2), ValueError, "y"),
         ("one_hot-label_too_large", lambda: NF.one_hot(Y, 1), ValueError, "y"),
         ("one_hot-negative_label", lambda: NF.one_hot(Y - 1, 2), ValueError, "y"),
         ("one_hot-n_classes_zero", lambda: NF.one_hot(Y, 0), ValueError, "n_classes"),
-        ("one_hot-n_classes_float", lambda: NF.one_hot(Y, 2.0), ValueError, "n_classes"),
+        ("one_hot-n_classes_float", lambda: NF.one_hot(Y, 2.0), TypeError, "n_classes"),
+        ("one_hot-n_classes_string", lambda: NF.one_hot(Y, "2"), TypeError, "n_classes"),
+        ("smooth_labels-alpha_above_1", lambda: NF.smooth_labels(Y, 2, 1.5), ValueError, "alpha"),
+        ("smooth_labels-alpha_negative", lambda: NF.smooth_labels(Y, 2, -0.1), ValueError, "alpha"),
+        ("smooth_labels-alpha_string", lambda: NF.smooth_labels(Y, 2, "0.1"), TypeError, "alpha"),
+        ("smooth_labels-label_too_large", lambda: NF.smooth_labels(Y, 1, 0.1), ValueError, "y"),
+        ("huber-delta_zero", lambda: NF.huber(0.0), ValueError, "delta"),
+        ("huber-delta_negative", lambda: NF.huber(-1.0), ValueError, "delta"),
+        ("huber-delta_string", lambda: NF.huber("1"), TypeError, "delta"),
+        ("softmax-vector", lambda: NF.softmax(np.ones(3)), ValueError, "z"),
+        ("softmax-strings", lambda: NF.softmax(np.array([["a"]])), TypeError, "z"),
+        ("tanh-nan", lambda: NF.tanh(_nan_at(np.ones((2, 2)))), ValueError, "z"),
+        *_direct_cost_cases(),
         ("accuracy-y_short", lambda: NF.accuracy(NET, X, Y[:3]), ValueError, "y"),
         ("accuracy-y_strings", lambda: NF.accuracy(NET, X, np.array(list("abcab"))), TypeError, "y"),
         ("accuracy-y_label_too_large", lambda: NF.accuracy(NET, X, Y + 1), ValueError, "y"),
@@ -242,6 +302,32 @@ def _label_helpers_cases() -> list[Case]:
         ("accuracy-y_onehot_wrong_width", lambda: NF.accuracy(NET, X, np.eye(3)[Y]), ValueError, "y"),
         ("accuracy-params_not_mlp", lambda: NF.accuracy(NET.layers, X, Y), TypeError, "params"),
     ]
+
+
+def _direct_cost_cases() -> list[Case]:
+    """Public costs called directly check what they get."""
+    z, p = np.zeros((5, 2)), np.full((5, 2), 0.5)
+    cases: list[Case] = []
+    for cost, out in ((nf.softmax_cross_entropy, z), (nf.cross_entropy, p)):
+        for attr in ("value", "value_and_grad", "__call__"):
+            call = getattr(cost, attr)
+            name = f"{cost.name}.{attr}"
+            cases += [
+                (f"{name}-label_too_large", functools.partial(call, out, Y + 1), ValueError, "y"),
+                (f"{name}-label_negative", functools.partial(call, out, Y - 1), ValueError, "y"),
+                (f"{name}-y_short", functools.partial(call, out, Y[:3]), ValueError, "y"),
+                (f"{name}-out_nan", functools.partial(call, _nan_at(out), Y), ValueError, "out"),
+                (f"{name}-out_1d", functools.partial(call, out[:, 0], Y), ValueError, "out"),
+                (f"{name}-out_strings", functools.partial(call, np.full((5, 2), "a"), Y), TypeError, "out"),
+                (f"{name}-y_strings", functools.partial(call, out, np.array(list("abcab"))), TypeError, "y"),
+            ]
+    cases += [
+        ("cross_entropy-out_not_probabilities", functools.partial(nf.cross_entropy, z - 1, Y), ValueError, "out"),
+        ("bce-targets_out_of_01", functools.partial(BCE, z[:, :1], Y * 2.0), ValueError, "y"),
+        ("mse-targets_wrong_width", functools.partial(nf.mean_squared_error, z, np.ones((5, 3))), ValueError, "y"),
+        ("huber-y_nan", functools.partial(nf.huber(), z, _nan_at(np.ones((5, 2)))), ValueError, "y"),
+    ]
+    return cases
 
 
 def _key_cases() -> list[Case]:
@@ -395,4 +481,4 @@ def test_load_refuses_a_skeleton_of_another_structure(tmp_path: Path, like: obje
     with pytest.raises(ValueError) as info:
         load(path, like)
     assert str(path) in str(info.value)
-    assert re.search(r"missing|extra|expected shape", str(info.value)), str(info.value)
+    assert re.search(r"missing|extra|expected shape|configured differently", str(info.value)), str(info.value)
