@@ -256,11 +256,15 @@ def save(path: StrPath, params: object) -> None:
     beside ``path``; the next save to ``path`` on that machine removes those whose
     process has ended.
 
-    >>> import tempfile, pathlib
-    >>> net = init_mlp(Key(0), (2, 3, 1))  # doctest: +SKIP
-    >>> save(pathlib.Path(tempfile.mkdtemp()) / "net.npz", net)  # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> import nnfunc as nf
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
+    >>> nf.save(path, nf.init_mlp(nf.Key(0), (2, 3, 1)))
+    >>> restored = nf.load(path, nf.init_mlp(nf.Key(1), (2, 3, 1)))  # same configuration, any values
     """
     name = _check_path(path)
+    if os.path.isdir(name):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory, expected a file name to save into", name)
     leaves = tree_leaves_with_paths(params)
     _check_unique_paths("params", params, [where for where, _ in leaves])
     arrays = {where: _leaf_array("params", where, leaf) for where, leaf in leaves}
@@ -510,6 +514,15 @@ def load(path: StrPath, like: P) -> P:
     read, so a bad file is refused without allocating what it declares.
     ``FileNotFoundError`` if there is no file. Files written by nnfunc before the
     configuration was stored (format 1) load as before, unchecked for configuration.
+
+    >>> import pathlib, tempfile
+    >>> import nnfunc as nf
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
+    >>> nf.save(path, nf.init_mlp(nf.Key(0), (2, 3, 1), hidden=nf.tanh))
+    >>> net = nf.load(path, nf.init_mlp(nf.Key(1), (2, 3, 1), hidden=nf.tanh))  # the saved values
+    >>> nf.load(path, nf.init_mlp(nf.Key(1), (2, 3, 1), hidden=nf.relu))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: ...: `.layers[0].activation`: file has 'tanh', skeleton has 'relu'
     """
     name = _check_path(path)
     leaves = tree_leaves_with_paths(like)

@@ -78,6 +78,13 @@ def test_saving_under_a_file_names_the_users_path(tmp_path: Path) -> None:
     assert info.value.filename == str(path) and ".tmp" not in str(info.value)
 
 
+def test_saving_to_a_directory_names_it(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError) as info:
+        save(tmp_path, NET)
+    assert info.value.filename == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- temporary files ------------------------------------------------------------------------------
 
 
