@@ -48,8 +48,11 @@ from .optim import (
     add_decayed_weights,
     apply_updates,
     chain,
+    clip,
+    clip_by_global_norm,
+    masked,
     momentum,
-    optimizer_step,
+    multi_steps,
     rmsprop,
     scale,
     scale_by_adam,
@@ -61,10 +64,20 @@ from .optim import (
 )
 from .predict import accuracy, predict, predict_proba
 from .random import Key, rng, split
-from .schedules import Schedule, constant_schedule, cosine_decay, exponential_decay, inverse_time_decay, step_decay
+from .schedules import (
+    Schedule,
+    constant_schedule,
+    cosine_decay,
+    exponential_decay,
+    inverse_time_decay,
+    join_schedules,
+    linear_schedule,
+    step_decay,
+    warmup_cosine_decay,
+)
 from .summary import summary
 from .sweeps import sweep
-from .training import train
+from .training import optimizer_step, train
 from .tree import TreeDef, static_field, tree_flatten, tree_leaves, tree_leaves_with_paths, tree_map, tree_match
 
 __all__ = [
@@ -99,6 +112,8 @@ __all__ = [
     "batches",
     "binary_cross_entropy",
     "chain",
+    "clip",
+    "clip_by_global_norm",
     "constant_schedule",
     "cosine_decay",
     "cross_entropy",
@@ -113,14 +128,18 @@ __all__ = [
     "identity",
     "init_mlp",
     "inverse_time_decay",
+    "join_schedules",
     "l2_mask",
     "leaky_relu",
     "lecun_normal",
+    "linear_schedule",
     "load",
     "loss",
+    "masked",
     "mean_absolute_error",
     "mean_squared_error",
     "momentum",
+    "multi_steps",
     "normal",
     "one_hot",
     "optimizer_step",
@@ -160,4 +179,5 @@ __all__ = [
     "tree_match",
     "value_and_grad",
     "value_grad_and_state",
+    "warmup_cosine_decay",
 ]

@@ -9,12 +9,14 @@ schedule is made.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from ._checks import check_count, check_number, check_scalar
+from ._checks import check_count, check_number, check_scalar, is_integer
 
 Schedule: TypeAlias = Callable[[int], float]
 """``t -> learning rate`` for the ``t``-th update, ``t = 0, 1, 2, ...``."""
@@ -138,3 +140,92 @@ def cosine_decay(init: float, total_steps: int, final: float = 0.0) -> CosineDec
     return CosineDecay(
         check_scalar("init", init), check_count("total_steps", total_steps), check_scalar("final", final)
     )
+
+
+@dataclass(frozen=True)
+class LinearSchedule:
+    """``init + (final - init) * min(t, steps) / steps``: a straight line, then ``final``."""
+
+    init: float
+    final: float
+    steps: int
+
+    def __call__(self, t: int) -> float:
+        """The rate for update ``t``."""
+        _check_step(t)
+        if t >= self.steps:
+            return self.final
+        return self.init + (self.final - self.init) * (t / self.steps)
+
+
+@dataclass(frozen=True)
+class JoinedSchedules:
+    """``schedules[i](t - boundaries[i-1])`` for ``boundaries[i-1] <= t < boundaries[i]``."""
+
+    schedules: tuple[Schedule, ...]
+    boundaries: tuple[int, ...]
+
+    def __call__(self, t: int) -> float:
+        """The rate for update ``t``: the schedule in force, counting from its own start."""
+        _check_step(t)
+        i = bisect.bisect_right(self.boundaries, t)
+        start = self.boundaries[i - 1] if i else 0
+        return self.schedules[i](t - start)
+
+
+def linear_schedule(init: float, final: float, steps: int) -> LinearSchedule:
+    """``t -> init + (final - init) * t / steps`` for ``t < steps``, then ``final``; ``init`` and ``final``
+    finite and ``>= 0``, ``steps`` an integer ``>= 1``.
+
+        >>> [nf.linear_schedule(0.0, 1.0, 4)(t) for t in range(6)]
+        [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+    return LinearSchedule(check_scalar("init", init), check_scalar("final", final), check_count("steps", steps))
+
+
+def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> JoinedSchedules:
+    """Schedule ``i`` from update ``boundaries[i-1]`` on (schedule 0 from update 0), each counting steps from
+    its own start: ``t -> schedules[i](t - boundaries[i-1])``. ``boundaries`` are increasing integers
+    ``>= 1``, one fewer than the schedules.
+
+        >>> warm_then_decay = nf.join_schedules(
+        ...     [nf.linear_schedule(0.0, 0.1, 100), nf.cosine_decay(0.1, 900)], boundaries=[100])
+    """
+    schedules = tuple(schedules)
+    for i, s in enumerate(schedules):
+        if not callable(s):
+            raise TypeError(f"schedules[{i}]: expected a schedule t -> rate, got {type(s).__name__}")
+    if not schedules:
+        raise ValueError("schedules: expected at least one schedule, got none")
+    bounds = tuple(boundaries)
+    for i, b in enumerate(bounds):
+        if not is_integer(b):
+            raise TypeError(f"boundaries[{i}]: expected an integer, got {type(b).__name__}")
+    bounds = tuple(int(b) for b in bounds)
+    if len(bounds) != len(schedules) - 1:
+        raise ValueError(
+            f"boundaries: expected {len(schedules) - 1} boundaries for {len(schedules)} schedules, got {len(bounds)}"
+        )
+    if any(b < 1 for b in bounds) or any(b >= c for b, c in itertools.pairwise(bounds)):
+        raise ValueError(f"boundaries: expected increasing integers >= 1, got {list(bounds)}")
+    return JoinedSchedules(schedules, bounds)
+
+
+def warmup_cosine_decay(
+    init: float, peak: float, warmup_steps: int, total_steps: int, final: float = 0.0
+) -> JoinedSchedules:
+    """Linear warm-up from ``init`` to ``peak`` over ``warmup_steps`` updates, then half a cosine from
+    ``peak`` down to ``final`` at update ``total_steps`` (warm-up included), then ``final``.
+
+    Rates finite and ``>= 0``; ``warmup_steps >= 1`` and ``total_steps > warmup_steps`` integers.
+
+        >>> lr = nf.warmup_cosine_decay(0.0, 1e-3, warmup_steps=100, total_steps=1000)
+        >>> lr(0), lr(100), lr(1000)
+        (0.0, 0.001, 0.0)
+    """
+    init, peak, final = check_scalar("init", init), check_scalar("peak", peak), check_scalar("final", final)
+    warmup = check_count("warmup_steps", warmup_steps)
+    total = check_count("total_steps", total_steps)
+    if total <= warmup:
+        raise ValueError(f"total_steps: expected an integer > warmup_steps = {warmup}, got {total}")
+    return JoinedSchedules((LinearSchedule(init, peak, warmup), CosineDecay(peak, total - warmup, final)), (warmup,))

@@ -1,24 +1,114 @@
-"""Training as a fold: thread a carry (parameters, optimiser state, ...) through a step per batch."""
+"""Training as a fold: thread a carry (parameters, optimiser state, ...) through a step per batch.
+
+- :func:`train` folds any ``step_fn(carry, batch) -> carry`` over an iterable of batches;
+- :func:`optimizer_step` makes such a step of an optimiser: one forward and backward pass,
+  one update, on flat leaf lists (the parameters flattened once and rebuilt once per step).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+import numpy as np
+
+from ._checks import check_scalar
+from .backprop import value_and_grad
+from .batch import Batch
+from .costs import Cost, softmax_cross_entropy
+from .layers.base import Layer
+from .optim.base import Optimizer, Params, add_leaves, flat_update
+from .tree import match_leaves, tree_flatten, tree_leaves
+
 C = TypeVar("C")
 B = TypeVar("B")
+P = TypeVar("P", bound=Layer)
+S = TypeVar("S")
+
+EXPECTED_BATCHES = "an iterable of batches, e.g. itertools.repeat(batch, n) or nf.batches(key, x, y, batch_size=...)"
+
+
+def check_batches(name: str, batches: object) -> None:
+    """``TypeError`` saying what was expected when ``batches`` is one batch, or not iterable at all."""
+    if isinstance(batches, Batch):
+        raise TypeError(f"{name}: expected {EXPECTED_BATCHES}, got a single nf.Batch")
+    if not isinstance(batches, Iterable):
+        raise TypeError(f"{name}: expected {EXPECTED_BATCHES}, got {type(batches).__name__}")
+
+
+def check_finite_carry(carry: object) -> None:
+    """``FloatingPointError`` when a float array of ``carry`` holds NaN or infinity (training diverged).
+
+    One pass over the carry's arrays, run once at the end of a fold: a step's own loss check
+    sees the parameters the step before produced, so only the last step's result needs it."""
+    for leaf in tree_leaves(carry):
+        if isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f" and not np.isfinite(leaf).all():
+            raise FloatingPointError(
+                "the last step returned NaN or infinite values: training diverged (try a smaller learning rate)"
+            )
 
 
 def train(step_fn: Callable[[C, B], C], params: C, batches: Iterable[B]) -> C:
     """Left fold ``step_fn(... step_fn(step_fn(params, b0), b1) ..., bN)``; ``params`` if there are no batches.
 
-    ``params`` may be any carry, e.g. ``(params, opt_state)``. A step that raises
-    ``FloatingPointError`` (a diverged loss) is reported with its index.
+    ``params`` may be any carry, e.g. ``(params, opt_state)``; ``batches`` an iterable of batches
+    (``itertools.repeat(batch, n)`` for full-batch training). A step that raises
+    ``FloatingPointError`` (a diverged loss) is reported with its index, and so is a last step
+    that returned non-finite float arrays (the carry's float arrays must be finite).
     """
+    check_batches("batches", batches)
     carry = params
+    step = -1
     for step, batch in enumerate(batches):
         try:
             carry = step_fn(carry, batch)
         except FloatingPointError as e:
             raise FloatingPointError(f"step {step}: {e}") from e
+    if step >= 0:
+        try:
+            check_finite_carry(carry)
+        except FloatingPointError as e:
+            raise FloatingPointError(f"step {step}: {e}") from e
     return carry
+
+
+def optimizer_step(
+    opt: Optimizer[S], *, cost: Cost = softmax_cross_entropy, l2: float = 0.0
+) -> Callable[[tuple[P, S], Batch], tuple[P, S]]:
+    """A ``step_fn`` for :func:`train`: ``(params, opt_state), batch -> (params, opt_state)``.
+
+    One forward and backward pass (:func:`nnfunc.value_and_grad` of ``cost`` plus
+    ``l2/2 * sum(w**2)`` over the weights), one update, ``params + updates``. The parameters and
+    gradients are flattened once, an nnfunc optimiser runs on the leaf lists (a user's own
+    ``Optimizer`` gets trees), and the new parameters are rebuilt once. Raises
+    ``FloatingPointError`` when the loss is not finite (training diverged; :func:`train` also
+    checks what the last step returns), ``ValueError`` naming the path when the state was made
+    for other parameters.
+
+        opt = nf.adam(1e-3)
+        params, state = nf.train(nf.optimizer_step(opt), (params, opt.init(params)), batches)
+    """
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"opt: expected an nf optimiser such as nf.adam(1e-3), got {type(opt).__name__}")
+    if not isinstance(cost, Cost):
+        raise TypeError(f"cost: expected an nf cost such as nf.softmax_cross_entropy, got {cost!r}")
+    l2 = check_scalar("l2", l2)
+    flat = flat_update(opt)
+
+    def step(carry: tuple[P, S], batch: Batch) -> tuple[P, S]:
+        if type(carry) is not tuple or len(carry) != 2:
+            raise TypeError(f"carry: expected (params, opt_state), got {type(carry).__name__}")
+        params, state = carry
+        value, grads = value_and_grad(params, batch, cost=cost, l2=l2)
+        if not math.isfinite(value):
+            raise FloatingPointError(f"loss is {value}: training diverged (try a smaller learning rate)")
+        p, pdef = tree_flatten(params)
+        g, gdef = tree_flatten(grads)
+        if gdef is not pdef:
+            match_leaves("grads", g, gdef, p, pdef)
+        u, state = flat(g, state, Params(p, pdef, params), 1.0)
+        new: P = pdef.unflatten(add_leaves(p, u))
+        return new, state
+
+    return step

@@ -461,6 +461,14 @@ def _leaf_difference(a: Any, b: Any, dtypes: bool) -> tuple[str, str] | None:
     return None
 
 
+def match_structure(name: str, treedef: TreeDef, like: TreeDef, *, against: str = "the parameters") -> None:
+    """``ValueError`` naming ``name`` and the path unless two structures (and static fields) are equal."""
+    if treedef is not like and treedef != like:
+        found = _describe_difference(treedef, like)
+        assert found is not None
+        raise ValueError(f"{name}: does not match {against}: {found[1]} at {found[0] or '<root>'}, expected {found[2]}")
+
+
 def match_leaves(
     name: str,
     leaves: list[Any],
@@ -472,10 +480,8 @@ def match_leaves(
     dtypes: bool = True,
 ) -> None:
     """:func:`tree_match` on trees already flattened (nnfunc's hot paths flatten each tree once)."""
-    if treedef is not like_def and treedef != like_def:
-        found = _describe_difference(treedef, like_def)
-        assert found is not None
-        raise ValueError(f"{name}: does not match {against}: {found[1]} at {found[0] or '<root>'}, expected {found[2]}")
+    if treedef is not like_def:
+        match_structure(name, treedef, like_def, against=against)
     for i, (a, b) in enumerate(zip(leaves, like_leaves, strict=True)):
         if (
             type(a) is np.ndarray

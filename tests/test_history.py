@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import nnfunc as nf
 from nnfunc.history import Fit, fit, scan
-from nnfunc.optim import OptState, adam, optimizer_step
+from nnfunc.optim import OptState, adam
+from nnfunc.training import optimizer_step
 
 # ---------------------------------------------------------------------------------------------------------------
 # scan

@@ -1,0 +1,220 @@
+"""What an optimiser is: a pair of pure functions, its state types, and the flat path nnfunc's own use.
+
+An :class:`Optimizer` is an immutable pair ``init(params) -> state`` and
+``update(grads, state, params) -> (updates, state)`` (optax's design). Any such pair
+works everywhere; a user's own transformation is a plain :class:`Optimizer` over trees.
+
+nnfunc's own transformations also run on *flat leaf lists*: their ``update`` is a
+:class:`Transform`, a callable that flattens the trees once, checks them once, runs its
+``flat`` function on the leaves and rebuilds once (trusted). :func:`~nnfunc.chain` and
+:func:`~nnfunc.optimizer_step` call ``flat`` directly, so a chain of nnfunc transformations
+flattens the parameters and gradients once per step, whatever its length. A flat function
+returns, for every leaf it changes, a fresh array no state or caller holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
+
+import numpy as np
+
+from ..tree import TreeDef, match_leaves, tree_flatten
+
+P = TypeVar("P")
+S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
+
+
+class InitFn(Protocol[S_co]):
+    """``init(params) -> state``: the state for a parameter pytree."""
+
+    def __call__(self, params: P, /) -> S_co: ...
+
+
+class UpdateFn(Protocol[S]):
+    """``update(updates, state, params) -> (updates, state)``: updates shaped like ``params``."""
+
+    def __call__(self, updates: P, state: S, params: P, /) -> tuple[P, S]: ...
+
+
+class Optimizer(NamedTuple, Generic[S]):
+    """An optimiser, or one transformation of gradients: two pure functions.
+
+    - ``init(params) -> state``: the starting state for a parameter pytree.
+    - ``update(grads, state, params) -> (updates, state)``: ``updates`` has the
+      structure, shapes and dtypes of ``params`` (add them with :func:`apply_updates`);
+      the new ``state`` replaces the old one, which is left unchanged.
+    """
+
+    init: InitFn[S]
+    update: UpdateFn[S]
+
+
+class EmptyState(NamedTuple):
+    """The state of a transformation without state."""
+
+
+class CountState(NamedTuple):
+    """``step``: the number of updates made so far (the step ``t`` of the next one)."""
+
+    step: int
+
+
+class TraceState(NamedTuple):
+    """``trace``: the momentum ``v``, shaped like the parameters."""
+
+    trace: Any
+
+
+class SumOfSquaresState(NamedTuple):
+    """``sum_of_squares``: the running sum of squared gradients ``s``, shaped like the parameters."""
+
+    sum_of_squares: Any
+
+
+class RmsState(NamedTuple):
+    """``nu``: the moving average of squared gradients ``s``, shaped like the parameters."""
+
+    nu: Any
+
+
+class AdamState(NamedTuple):
+    """``step`` updates made so far; moments ``mu`` (mean), ``nu`` (uncentred variance) shaped like the parameters."""
+
+    step: int
+    mu: Any
+    nu: Any
+
+
+OptState: TypeAlias = tuple[Any, ...]
+"""The state of a :func:`chain` (every optimiser here): one state per transformation, in order."""
+
+Leaves: TypeAlias = list[Any]
+
+
+class Params(NamedTuple):
+    """The parameters of one step, flattened once: ``leaves``, their ``treedef``, and the ``tree`` itself
+    (for a user's transformation inside a chain, which works on trees)."""
+
+    leaves: Leaves
+    treedef: TreeDef
+    tree: Any
+
+
+FlatFn: TypeAlias = Callable[[Leaves, Any, Params, float], tuple[Leaves, Any]]
+"""``flat(update_leaves, state, params, factor) -> (update_leaves, state)``: the transformation's
+updates multiplied by ``factor`` (a chain folds the constant scalings that follow into it)."""
+
+
+class Transform:
+    """The ``update`` of an nnfunc transformation: callable on trees like any ``update``, with ``flat``
+    (the same update on leaf lists) for chains and training steps.
+
+    ``linear``, when set, says the transformation only multiplies the updates by a number:
+    ``linear(state) -> (factor, new_state)``; a chain folds such factors into the previous
+    transformation's last multiplication instead of making a pass of its own.
+    """
+
+    __slots__ = ("flat", "linear")
+
+    def __init__(self, flat: FlatFn, linear: Callable[[Any], tuple[float, Any]] | None = None) -> None:
+        self.flat = flat
+        self.linear = linear
+
+    def __call__(self, updates: P, state: Any, params: P) -> tuple[P, Any]:
+        p, pdef = tree_flatten(params)
+        g, gdef = tree_flatten(updates)
+        match_leaves("grads", g, gdef, p, pdef)
+        u, state = self.flat(g, state, Params(p, pdef, params), 1.0)
+        out = [_own(a, b) for a, b in zip(u, g, strict=True)]
+        result: P = pdef.unflatten(out)
+        return result, state
+
+
+def _own(new: Any, given: Any) -> Any:
+    """An update leaf to hand out: a copy when it is the caller's own array, read-only when it is ours."""
+    if type(new) is np.ndarray:
+        if new is given:
+            new = new.copy()
+        new.flags.writeable = False
+    return new
+
+
+def expect_state(state: object, cls: type) -> None:
+    """``ValueError`` unless ``state`` is a ``cls``: each transformation's state, made by its own ``init``."""
+    if type(state) is not cls:
+        raise ValueError(
+            f"state: expected {cls.__name__}, got {type(state).__name__}; "
+            "make the state with this optimiser's init(params)"
+        )
+
+
+def state_leaves(where: str, tree: Any, params: Params) -> Leaves:
+    """The leaves of a state tree (the field ``where``, e.g. ``"AdamState.mu"``), checked once against
+    the parameters: structure, shapes, dtypes."""
+    leaves, treedef = tree_flatten(tree)
+    if treedef is not params.treedef or any(
+        type(a) is not np.ndarray or a.shape != b.shape or a.dtype != b.dtype
+        for a, b in zip(leaves, params.leaves, strict=True)
+    ):
+        match_leaves("state", leaves, treedef, params.leaves, params.treedef, against=f"the parameters (in {where})")
+    return leaves
+
+
+def zeros_like(params: P) -> P:
+    """A tree of zeros shaped like ``params``, with its dtypes (fresh writeable arrays, rebuilt trusted)."""
+    leaves, treedef = tree_flatten(params)
+    result: P = treedef.unflatten([np.zeros_like(a) for a in leaves])
+    return result
+
+
+def freeze(leaves: Leaves) -> Leaves:
+    """Mark fresh arrays (a new state's leaves) read-only; returns them."""
+    for a in leaves:
+        if type(a) is np.ndarray:
+            a.flags.writeable = False
+    return leaves
+
+
+def flat_update(opt: Optimizer[Any]) -> FlatFn:
+    """``opt``'s flat update: its own for an nnfunc transformation; around a user's tree update otherwise
+    (rebuild the leaves into a tree, call it, flatten and check what it returns)."""
+    update = opt.update
+    if isinstance(update, Transform):
+        return update.flat
+
+    def flat(g: Leaves, state: Any, params: Params, factor: float) -> tuple[Leaves, Any]:
+        tree = params.treedef.unflatten(g)
+        out, state = update(tree, state, params.tree)
+        leaves, treedef = tree_flatten(out)
+        match_leaves("updates", leaves, treedef, params.leaves, params.treedef)
+        return (leaves if factor == 1.0 else [a * factor for a in leaves]), state
+
+    return flat
+
+
+def _add(p: Any, u: Any) -> Any:
+    if not isinstance(p, np.ndarray):
+        return p + u
+    out = np.add(p, u, out=np.empty_like(p))  # the parameters' dtype and shape (0-d arrays stay arrays)
+    out.flags.writeable = False
+    return out
+
+
+def add_leaves(p: Leaves, u: Leaves) -> Leaves:
+    """``p + u`` leaf by leaf in fresh read-only arrays of the parameters' dtypes."""
+    return [_add(a, b) for a, b in zip(p, u, strict=True)]
+
+
+def apply_updates(params: P, updates: P) -> P:
+    """``params + updates`` leaf by leaf, in the parameters' dtypes; a new pytree like ``params``.
+
+    Raises ``ValueError`` naming the path where ``updates`` differs from ``params``
+    in structure or shape.
+    """
+    p, pdef = tree_flatten(params)
+    u, udef = tree_flatten(updates)
+    match_leaves("updates", u, udef, p, pdef, dtypes=False)
+    result: P = pdef.unflatten(add_leaves(p, u))
+    return result
