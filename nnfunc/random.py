@@ -18,7 +18,15 @@ from ._checks import check_count, is_integer
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    """A frozen, hashable random key: ``Key(seed)`` with a non-negative integer seed."""
+    """A frozen, hashable random key: ``Key(seed)`` with a non-negative integer seed.
+
+    Keys are values: equal seeds (and paths) give equal keys and the same numbers.
+    ``path`` is set by :func:`split`; leave it at ``()``.
+
+    >>> import nnfunc as nf
+    >>> nf.Key(0) == nf.Key(0), nf.Key(0) == nf.Key(1)
+    (True, False)
+    """
 
     seed: int
     path: tuple[int, ...] = ()
@@ -35,13 +43,28 @@ class Key:
 
 
 def split(key: Key, n: int = 2) -> tuple[Key, ...]:
-    """``n`` independent child keys of ``key``; the same key always splits the same way."""
+    """``n`` independent child keys of ``key``; the same key always splits the same way.
+
+    >>> import nnfunc as nf
+    >>> init_key, data_key = nf.split(nf.Key(0))
+    >>> init_key != data_key, nf.split(nf.Key(0)) == (init_key, data_key)
+    (True, True)
+    >>> len(nf.split(nf.Key(0), 5))
+    5
+    """
     check_key(key)
     return tuple(Key(key.seed, (*key.path, i)) for i in range(check_count("n", n)))
 
 
 def rng(key: Key) -> np.random.Generator:
-    """A fresh ``numpy.random.Generator`` whose stream is fixed by ``key``."""
+    """A fresh ``numpy.random.Generator`` whose stream is fixed by ``key``.
+
+    >>> import nnfunc as nf
+    >>> a = nf.rng(nf.Key(7)).normal(size=3)
+    >>> b = nf.rng(nf.Key(7)).normal(size=3)
+    >>> bool((a == b).all())
+    True
+    """
     check_key(key)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key.seed, spawn_key=key.path)))
 

@@ -1,67 +1,26 @@
-"""The API reference cannot drift: every public name has a docstring and a line in README.md's
-"API reference", and every name listed there exists and is public."""
+"""The API reference cannot drift: every public name has a docstring and an entry in the reference
+that ``docs/api_reference.py`` generates for the site, and every entry there is public.
+
+``bash .ci/docs`` then checks the built page itself (``api_reference.missing_from_html``).
+"""
 
 from __future__ import annotations
 
 import ast
 import importlib
 import inspect
-import itertools
-import pkgutil
 import re
-from pathlib import Path
 
+import api_reference
 import pytest
 
 import nnfunc
 import nnfunc.testing
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-ENTRY = re.compile(r"^- `(?P<qualname>(?:nf|nnfunc(?:\.\w+)*)\.\w+)[^`]*`: (?P<summary>\S.*)$")
-
-
-def api_reference(text: str) -> dict[str, str]:
-    """``{qualified name: one-line summary}`` from the list items of the "## API reference" section."""
-    start = text.index("\n## API reference")
-    end = text.find("\n## ", start + 1)
-    section = text[start : end if end != -1 else len(text)]
-    entries = {}
-    for line in section.splitlines():
-        m = ENTRY.match(line)
-        if m:
-            name = m["qualname"]
-            entries["nnfunc." + name[3:] if name.startswith("nf.") else name] = m["summary"]
-    return entries
-
-
-REFERENCE = api_reference(README.read_text(encoding="utf-8"))
-
-
-def _attribute_docstrings() -> dict[str, str]:
-    """``{name: docstring}`` for module-level ``name = value`` followed by a string, in every nnfunc module."""
-    docs: dict[str, str] = {}
-    for info in pkgutil.walk_packages(nnfunc.__path__, "nnfunc."):
-        spec = importlib.util.find_spec(info.name)
-        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-            continue
-        body = ast.parse(Path(spec.origin).read_text(encoding="utf-8")).body
-        for stmt, after in itertools.pairwise(body):
-            doc = after.value.value if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) else None
-            if not isinstance(doc, str):
-                continue
-            if isinstance(stmt, ast.Assign):
-                targets = stmt.targets
-            elif isinstance(stmt, ast.AnnAssign):
-                targets = [stmt.target]
-            else:
-                continue
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    docs.setdefault(target.id, doc)
-    return docs
-
-
-ATTRIBUTE_DOCS = _attribute_docstrings()
+PAGE = api_reference.markdown()
+DIRECTIVE = re.compile(r"^\.\. (?:autofunction|autoclass|py:data):: nnfunc\.(?P<name>\w+)$", re.MULTILINE)
+AUTOMODULE = re.compile(r"^\.\. automodule:: (?P<module>[\w.]+)$", re.MULTILINE)
+VALUES = api_reference.defined_values()
 
 
 def docstring(name: str, obj: object) -> str:
@@ -69,15 +28,7 @@ def docstring(name: str, obj: object) -> str:
     instance (``nf.tanh``, ``nf.softmax_cross_entropy``) the docstring under its assignment or its class's."""
     if inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismodule(obj) or inspect.isbuiltin(obj):
         return inspect.getdoc(obj) or ""
-    return ATTRIBUTE_DOCS.get(name) or inspect.getdoc(type(obj)) or ""
-
-
-def test_the_reference_parser_reads_entries() -> None:
-    text = (
-        "# x\n## API reference\n\n- `nf.Key(seed)`: a key.\n- `nnfunc.testing.check_grad(f)`: checks.\n"
-        "not - `nf.x`: no\n## Next\n- `nf.y`: out"
-    )
-    assert api_reference(text) == {"nnfunc.Key": "a key.", "nnfunc.testing.check_grad": "checks."}
+    return VALUES.get(name, ("", ""))[1] or inspect.getdoc(type(obj)) or ""
 
 
 @pytest.mark.parametrize("name", sorted(nnfunc.__all__))
@@ -91,24 +42,58 @@ def test_testing_name_has_a_docstring(name: str) -> None:
     assert docstring(name, getattr(nnfunc.testing, name)).strip(), f"nnfunc.testing.{name} has no docstring"
 
 
-def test_every_public_name_is_in_the_api_reference() -> None:
-    public = {f"nnfunc.{name}" for name in nnfunc.__all__} | {f"nnfunc.testing.{n}" for n in nnfunc.testing.__all__}
-    missing = sorted(public - REFERENCE.keys())
-    assert not missing, f"add a line to README.md's API reference for: {missing}"
+def test_every_public_name_has_exactly_one_entry() -> None:
+    entries = [m["name"] for m in DIRECTIVE.finditer(PAGE)]
+    missing = sorted(set(nnfunc.__all__) - set(entries))
+    assert not missing, f"not in the generated API reference: {missing}"
+    twice = sorted({n for n in entries if entries.count(n) > 1})
+    assert not twice, f"documented twice: {twice}"
 
 
-@pytest.mark.parametrize("qualname", sorted(REFERENCE))
-def test_every_reference_entry_exists_and_is_public(qualname: str) -> None:
-    module_name, _, name = qualname.rpartition(".")
-    module = importlib.import_module(module_name)
-    if inspect.ismodule(getattr(module, name, None)) or name not in vars(module):
-        try:  # a public submodule, e.g. nnfunc.testing.strategies
-            submodule = importlib.import_module(qualname)
-        except ImportError:
-            submodule = None
-        if submodule is not None and module_name != "nnfunc":
-            assert submodule.__doc__, f"{qualname} has no docstring"
-            return
-    assert name in getattr(module, "__all__", ()), f"{qualname} is in README.md but not in {module_name}.__all__"
-    assert not inspect.ismodule(getattr(module, name)), f"{qualname} is a module, not the public name"
-    assert REFERENCE[qualname].strip(), f"{qualname}: no summary"
+def test_every_entry_is_public() -> None:
+    extra = sorted({m["name"] for m in DIRECTIVE.finditer(PAGE)} - set(nnfunc.__all__))
+    assert not extra, f"the reference documents names that are not in nnfunc.__all__: {extra}"
+
+
+def test_public_submodules_are_documented_whole() -> None:
+    modules = [m["module"] for m in AUTOMODULE.finditer(PAGE)]
+    assert {"nnfunc.testing", "nnfunc.testing.strategies"} <= set(modules)
+    for module in modules:
+        mod = importlib.import_module(module)
+        assert (mod.__doc__ or "").strip(), f"{module} has no docstring"
+        public = getattr(mod, "__all__", None)
+        if public is not None:  # automodule :members: documents exactly __all__
+            assert all(hasattr(mod, n) for n in public), f"{module}.__all__ names something it lacks"
+
+
+def test_every_name_lands_in_a_titled_section() -> None:
+    sections = api_reference.sections()
+    placed = [name for names in sections.values() for name in names]
+    assert sorted(placed, key=str.lower) == sorted(nnfunc.__all__, key=str.lower)
+    assert all(title.strip() for title in sections), sections
+    known = list(dict.fromkeys(api_reference.SECTIONS.values()))
+    present = [t for t in known if t in sections]
+    assert list(sections)[: len(present)] == present, "the known sections come first, in their order"
+
+
+def test_values_carry_their_own_docstring() -> None:
+    """``py:data`` entries (instances such as ``nf.softmax_cross_entropy``) show the string under the
+    assignment when there is one, not their class's docstring."""
+    for name in nnfunc.__all__:
+        obj = getattr(nnfunc, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj) or name not in VALUES or not VALUES[name][1]:
+            continue
+        block = api_reference.entry(name, VALUES)
+        assert VALUES[name][1].splitlines()[0] in block, name
+
+
+def test_the_value_scanner_reads_docstrings_under_assignments() -> None:
+    tree = ast.parse('x = 1\n"""About x."""\ny: int = 2\nz = 3\n')
+    assert isinstance(tree.body[1], ast.Expr)
+    assert VALUES["softmax_cross_entropy"][0] == "nnfunc.costs"
+    assert VALUES["softmax_cross_entropy"][1], "costs.py documents softmax_cross_entropy under its assignment"
+
+
+def test_missing_from_html_finds_absent_anchors() -> None:
+    html = '<dt class="sig" id="nnfunc.Key">'
+    assert api_reference.missing_from_html(html, ["Key", "split"]) == ["split"]

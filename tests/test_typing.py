@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_readme import README, python_blocks
+from test_readme import PAGES, README, python_blocks
 
 api = pytest.importorskip("mypy.api")
 
@@ -83,17 +83,21 @@ def test_pass_scripts_run(script: Path) -> None:
     runpy.run_path(str(script), run_name="__typing_test__")
 
 
-def test_readme_code_type_checks(tmp_path: Path) -> None:
-    """README.md's python blocks, as one script, pass ``mypy --strict``: what users copy is typed.
+def test_readme_and_page_code_type_checks(tmp_path: Path) -> None:
+    """The python blocks of README.md and of every docs page, each file as one script, pass
+    ``mypy --strict`` (one run over all of them): what users copy is typed.
 
     ``--allow-untyped-calls`` only because dask's ``LocalCluster`` and ``Client`` have no annotations.
-    Line numbers in the script are README.md's.
+    Line numbers in each script are its page's.
     """
-    script = tmp_path / "readme_code.py"
-    lines: list[str] = []
-    for first, code, skipped in python_blocks(README.read_text(encoding="utf-8")):
-        if not skipped:
-            lines += [""] * (first - 1 - len(lines)) + code.splitlines()
-    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out, found = _mypy([script], "--allow-untyped-calls")
-    assert not found, "README.md code does not type-check (line numbers are README.md's):\n" + out
+    scripts = []
+    for page in [README, *PAGES]:
+        script = tmp_path / f"{page.stem.replace('-', '_')}_code.py"
+        lines: list[str] = []
+        for first, code, skipped in python_blocks(page.read_text(encoding="utf-8")):
+            if not skipped:
+                lines += [""] * (first - 1 - len(lines)) + code.splitlines()
+        script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        scripts.append(script)
+    out, found = _mypy(scripts, "--allow-untyped-calls")
+    assert not found, "page code does not type-check (X_code.py is page X, line numbers are the page's):\n" + out

@@ -1,0 +1,102 @@
+"""Sphinx configuration of nnfunc's documentation site: ``bash .ci/docs`` builds it into ``docs/_build/html``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS))  # api_reference.py and gallery_conf.py beside this file
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import api_reference  # noqa: E402
+import gallery_conf  # noqa: E402
+
+project = "nnfunc"
+author = "the nnfunc authors"
+copyright = "2026, the nnfunc authors"
+release = version = "0.1.0"
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "sphinx_gallery.gen_gallery",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "_gallery_src", "auto_examples/*.ipynb", "auto_examples/*.py", "**.zip"]
+myst_enable_extensions = ["colon_fence"]
+myst_heading_anchors = 3
+
+autodoc_typehints = "signature"
+# Keep the project's type aliases by name in signatures instead of expanding them into NumPy's unions.
+_ALIASES = (
+    "Array",
+    "Labels",
+    "Features",
+    "Inputs",
+    "Targets",
+    "Sparse",
+    "SparseRows",
+    "Forward",
+    "Backward",
+    "Scalar",
+    "TargetKind",
+    "OutputKind",
+    "PerSample",
+    "StrPath",
+    "OptState",
+    "Schedule",
+    "Predictor",
+    "History",
+    "ArrayLike",
+    "DTypeLike",
+)
+autodoc_type_aliases = {name: name for name in _ALIASES}
+autodoc_member_order = "bysource"
+autodoc_default_options = {"show-inheritance": False}
+autodoc_preserve_defaults = True
+python_use_unqualified_type_names = True
+add_module_names = True
+
+html_theme = "furo"
+html_title = f"nnfunc {release}"
+html_static_path: list[str] = []
+
+# The generated sources: the API page from nnfunc.__all__, the gallery's copies of examples/.
+api_reference.write(DOCS / "api.md")
+gallery_conf.write_sources()
+sphinx_gallery_conf = gallery_conf.conf()
+
+suppress_warnings = ["config.cache"]  # sphinx_gallery_conf holds functions: Sphinx cannot pickle it
+
+
+def literal_blocks(lines: list[str]) -> None:
+    """Make an indented block that follows a blank line a literal block, as Markdown readers expect.
+
+    nnfunc's docstrings show code as an indented block after a paragraph (no reST ``::``);
+    reST would call that an unexpected indentation. Lists and ``>>>`` examples are left alone.
+    """
+    i = 1
+    while i < len(lines) - 1:
+        prev, blank, nxt = lines[i - 1], lines[i], lines[i + 1]
+        indent = len(nxt) - len(nxt.lstrip())
+        base = len(prev) - len(prev.lstrip())
+        is_list = prev.lstrip()[:2] in ("- ", "* ") or prev.lstrip()[:1].isdigit()
+        code = indent > base and not is_list and not nxt.lstrip().startswith(">>>")
+        if not blank.strip() and prev.strip() and nxt.strip() and code and not prev.rstrip().endswith("::"):
+            lines[i:i] = ["", " " * base + "::"]
+            i += 2
+        i += 1
+
+
+def _process_docstring(app: object, what: str, name: str, obj: object, options: object, lines: list[str]) -> None:
+    literal_blocks(lines)
+
+
+def setup(app: Any) -> None:
+    """Register the docstring hook."""
+    app.connect("autodoc-process-docstring", _process_docstring)
