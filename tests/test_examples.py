@@ -64,6 +64,16 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         },
         {"optimizers.png"},
     ),
+    "interop": (
+        {"mlp_train_accuracy", "sequential_train_accuracy"}
+        | {
+            f"{net}_{dtype}_{target}_max_abs_diff"
+            for net in ("mlp", "sequential")
+            for dtype in ("float64", "float32")
+            for target in ("torch", "from_torch", "onnx", "safetensors", "safetensors_numpy")
+        },
+        set(),
+    ),
 }
 
 

@@ -170,7 +170,10 @@ def test_to_torch_computes_forward_and_from_torch_gives_the_network_back(drawn: 
     assert {p.dtype for p in module.parameters()} == {torch.float64 if net.dtype == np.float64 else torch.float32}
     x = _inputs(key, n, net.sizes[0], net.dtype)
     assert _max_diff(_torch_out(module, x), nf.forward(net, x)) <= TOL[net.dtype]
-    _assert_identical(from_torch(module), net)
+    back = from_torch(module)
+    _assert_identical(back, net)
+    assert all(layer.w.flags.c_contiguous for layer in back.layers)
+    assert np.array_equal(nf.forward(back, x), nf.forward(net, x))  # same arrays, same layout, same bits
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)

@@ -321,7 +321,7 @@ def _single(layer: Any) -> Any:
 
 
 def _linear_from(m: Any, where: str, reader: _Reader) -> Dense:
-    w = reader.array(m.weight, where, "Linear.weight").T
+    w = reader.array(m.weight.T, where, "Linear.weight")  # (in, out), C-contiguous like nnfunc's own
     b = reader.array(m.bias, where, "Linear.bias") if m.bias is not None else reader.filled(w.shape[1], 0.0)
     return Dense(w, b)
 
