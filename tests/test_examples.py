@@ -74,6 +74,16 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         },
         set(),
     ),
+    "custom_layer": (
+        {
+            "check_layer_max_rel_error",
+            "check_layer_network_max_rel_error",
+            "train_accuracy",
+            "test_accuracy",
+            "slope_mean",
+        },
+        {"custom_layer_boundary.png", "custom_layer_loss.png"},
+    ),
 }
 
 
