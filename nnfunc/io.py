@@ -116,15 +116,32 @@ def _nodes(tree: object) -> list[tuple[str, object]]:
     return out
 
 
+def _number(value: bool | int | float | complex | np.number[Any] | np.bool_) -> str:
+    """A number as the ``repr`` of the plain Python number it equals: ``0.5`` for ``np.float64(0.5)``,
+    ``1`` for ``1.0``, so numbers that compare equal give the same text (as ``tree_map`` compares them)."""
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return repr(int(value))
+    z = complex(value)
+    if z.imag != 0 or math.isnan(z.imag):
+        return repr(z)
+    x = z.real
+    return repr(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
+
+
 def _canonical(value: object) -> str:
-    """A static field's value as text that is the same in every run: activations by name, numbers,
-    strings and tuples by ``repr``, classes and functions by qualified name."""
+    """A static field's value as text that is the same in every run: activations by name (quoted),
+    numbers, strings and tuples by ``repr`` (numbers as the plain Python number they equal), classes
+    and functions by qualified name, objects without a ``repr`` of their own by their class."""
     if isinstance(value, Activation):
         return repr(value.name)
     if isinstance(value, tuple) and type(value) is tuple:
         items = [_canonical(v) for v in value]
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-    if value is None or isinstance(value, (*_PY_SCALARS, str, bytes, np.generic, np.dtype, enum.Enum)):
+    if isinstance(value, (*_PY_SCALARS, np.number, np.bool_)):
+        return _number(value)
+    if value is None or isinstance(value, (str, bytes, np.generic, np.dtype, enum.Enum)):
         return repr(value)
     if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
         return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', '?')}"

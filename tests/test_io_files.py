@@ -262,8 +262,11 @@ def test_static_values_are_recorded_as_text_that_is_the_same_in_every_run(tmp_pa
     np.testing.assert_array_equal(loaded.w, np.zeros(2))
     save(path, _configured(np.zeros(2)))
     load(path, _configured(np.ones(2)))
+    load(path, _configured(np.ones(2), rate=np.float64(0.5), shape=(2.0, np.int8(3))))  # equal numbers: equal
     cases: list[tuple[dict[str, Any], str]] = [
         ({"rate": 0.25}, "`.rate`: file has 0.5, skeleton has 0.25"),
+        ({"rate": np.float32(0.1)}, "`.rate`: file has 0.5, skeleton has 0.10000000149011612"),
+        ({"rate": True}, "`.rate`: file has 0.5, skeleton has True"),
         ({"shape": (3, 2)}, "`.shape`: file has (2, 3), skeleton has (3, 2)"),
         ({"dtype": np.dtype(np.float64)}, "`.dtype`: file has dtype('float32'), skeleton has dtype('float64')"),
         ({"how": np.sin}, "`.how`: file has numpy.tanh, skeleton has numpy.sin"),
