@@ -368,7 +368,8 @@ class _Entry:
             raise self.error(f"holds {self.info.file_size - self.start} bytes of data; its header declares {nbytes}")
 
     def read(self) -> NDArray[Any]:
-        """The array (checked by :meth:`check` first), a new read-only array that nothing else holds."""
+        """The array (checked by :meth:`check` first): new memory that no handle can write (read-only,
+        and so is every array it views), so nnfunc shares it without a copy."""
         count = math.prod(self.shape)
         flat = np.empty(count, dtype=self.dtype)
         raw = flat.view(np.uint8)
@@ -384,9 +385,8 @@ class _Entry:
                     raise ValueError("data after the declared array")
         except _FORMAT_ERRORS as e:
             raise self.error(f"is corrupted ({type(e).__name__}: {e})") from e
-        a = flat.reshape(self.shape[::-1]).T if self.fortran else flat.reshape(self.shape)
-        a.flags.writeable = False
-        return a
+        flat.flags.writeable = False  # first, so the views below are read-only all the way down
+        return flat.reshape(self.shape[::-1]).T if self.fortran else flat.reshape(self.shape)
 
     def close(self) -> None:
         self.stream.close()
