@@ -449,9 +449,15 @@ def test_onnx_every_layer_kind(
     dtype = _leaves(net)[0].dtype if _leaves(net) else np.dtype(np.float64)
     path = tmp_path / "net.onnx"
     to_onnx(net, path)
+    graph = onnx.load(str(path)).graph
+    (x_dims, y_dims) = (v.type.tensor_type.shape.dim for v in (graph.input[0], graph.output[0]))
     for n in sizes:
         x = _inputs(key, n, n_in, dtype)
-        assert _max_diff(_onnx_out(path, x), nf.forward(net, x)) <= TOL[dtype]
+        expected = nf.forward(net, x)
+        assert _max_diff(_onnx_out(path, x), expected) <= TOL[dtype]
+    # The declared widths are the real ones where the network fixes them.
+    assert x_dims[1].dim_param == "n_in" if net.n_in is None else x_dims[1].dim_value == n_in
+    assert y_dims[1].dim_param == "n_out" if net.n_in is None else y_dims[1].dim_value == expected.shape[1]
 
 
 def test_to_onnx_replaces_a_file_whole_and_leaves_no_temporary(tmp_path: Path) -> None:

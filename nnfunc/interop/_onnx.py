@@ -25,6 +25,7 @@ from ..layers import (
     Residual,
     Sequential,
 )
+from ..network import forward
 from ._common import activation_kind, require, write_atomically
 from ._layers import check_network, network_dtype, refuse
 
@@ -65,9 +66,9 @@ def to_onnx(params: object, path: object) -> None:
     """Write ``params`` as an ONNX model (opset :data:`OPSET`) to the file ``path``.
 
     The graph takes ``x`` ``(batch, n_in)`` and gives ``y`` ``(batch, n_out)``, in the parameters'
-    dtype (float32 or float64), with a dynamic batch dimension. ``nf.Dense`` becomes ``MatMul`` and
-    ``Add`` then its activation (``Tanh``, ``Sigmoid``, ``Relu``, ``Softmax(axis=1)``,
-    ``leaky_relu(alpha)`` as ``Max(z, alpha * z)`` with ``alpha`` in the network's dtype);
+    dtype (float32 or float64; float64 for a network without arrays), with a dynamic batch dimension.
+    ``nf.Dense`` becomes ``MatMul`` and ``Add`` then its activation (``Tanh``, ``Sigmoid``, ``Relu``,
+    ``Softmax(axis=1)``, ``leaky_relu(alpha)`` as ``Max(z, alpha * z)`` with ``alpha`` in the network's dtype);
     ``nf.LayerNorm`` and ``nf.BatchNorm`` (inference: running statistics) the arithmetic nnfunc does;
     ``nf.Dropout`` nothing; ``nf.Residual`` an ``Add``; ``nf.Concatenate`` a ``Concat``. onnxruntime
     runs it to nnfunc's outputs (within 1e-12 in float64). The file is written atomically (temporary
@@ -89,7 +90,7 @@ def to_onnx(params: object, path: object) -> None:
     if y == "x":
         graph.op("Identity", ["x"], "params")
     graph.nodes[-1].output[0] = "y"  # the last node gives the output; nothing else reads it
-    n_in, n_out = _widths(params)
+    n_in, n_out = _widths(params, dtype)
     elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     model = onnx.helper.make_model(
         onnx.helper.make_graph(
@@ -107,13 +108,13 @@ def to_onnx(params: object, path: object) -> None:
     write_atomically(name, model.SerializeToString())
 
 
-def _widths(params: Any) -> tuple[int | str, int | str]:
-    """``(n_in, n_out)`` of the network, a symbolic name where the network does not fix it."""
-    sizes = getattr(params, "sizes", None)
-    if sizes is not None:
-        return int(sizes[0]), int(sizes[-1])
-    n_in, n_out = getattr(params, "n_in", None), getattr(params, "n_out", None)
-    return (int(n_in) if n_in is not None else "n_in"), (int(n_out) if n_out is not None else "n_out")
+def _widths(params: Any, dtype: np.dtype[Any]) -> tuple[int | str, int | str]:
+    """``(n_in, n_out)`` of the network, a symbolic name where the network does not fix it. ``n_out``
+    comes from running the network on one row of zeros (a layer's own ``n_out`` may not know it)."""
+    n_in = params.n_in
+    if n_in is None:
+        return "n_in", "n_out"
+    return int(n_in), int(forward(params, np.zeros((1, n_in), dtype=dtype)).shape[1])
 
 
 def _convert(layer: object, where: str, graph: _Graph, x: str) -> str:
