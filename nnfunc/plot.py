@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .model import MLP, predict
+from ._checks import check_count, check_scalar
+from .layers.base import Layer
+from .predict import predict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,10 +44,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.0, 4.0)) -> Axes:
 
 def grid(n: int, *, ncols: int = 2, size: tuple[float, float] = (4.0, 3.5)) -> list[Axes]:
     """``n`` axes on one new figure, ``ncols`` per row, each ``size`` inches (width, height); for small multiples."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n: expected an integer >= 1, got {n!r}")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols: expected an integer >= 1, got {ncols!r}")
+    n, ncols = check_count("n", n), check_count("ncols", ncols)
     from matplotlib.figure import Figure
 
     cols = min(n, ncols)
@@ -64,6 +63,14 @@ def save(ax: Axes, path: str | PathLike[str]) -> Axes:
     return ax
 
 
+def _numbers(name: str, values: object) -> NDArray[np.float64]:
+    """``values`` as a float64 array; a ``TypeError`` naming ``name`` for non-numbers (strings, objects)."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: expected real numbers, got dtype {a.dtype}")
+    return a.astype(np.float64)
+
+
 def _finish(ax: Axes, path: str | PathLike[str] | None, title: str | None) -> Axes:
     if title is not None:
         ax.set_title(title)
@@ -71,7 +78,7 @@ def _finish(ax: Axes, path: str | PathLike[str] | None, title: str | None) -> Ax
 
 
 def decision_boundary(
-    model: MLP | Predictor,
+    model: Layer | Predictor,
     x: ArrayLike,
     y: ArrayLike,
     *,
@@ -83,20 +90,22 @@ def decision_boundary(
 ) -> Axes:
     """Filled class regions of a 2-D classifier over the data's bounding box, with the data on top.
 
-    ``model`` is an ``nf.MLP`` (classified with ``nf.predict``) or any function
+    ``model`` is a network (classified with ``nf.predict``) or any function
     from points ``(m, 2)`` to labels ``(m,)``; ``x`` is ``(n, 2)``, ``y`` the
     ``(n,)`` integer labels. The grid has ``resolution`` points per side and
     extends ``margin`` (data units) beyond the data.
     """
-    points = np.asarray(x, dtype=np.float64)
+    points = _numbers("x", x)
     labels = np.asarray(y)
+    if labels.dtype.kind not in "iub":
+        raise TypeError(f"y: expected integer class labels, got dtype {labels.dtype}")
+    resolution = check_count("resolution", resolution, low=2)
+    margin = check_scalar("margin", margin)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"x: expected points of shape (n, 2), got {points.shape}")
     if labels.shape != (points.shape[0],):
         raise ValueError(f"y: expected labels of shape ({points.shape[0]},), got {labels.shape}")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution: expected an integer >= 2, got {resolution!r}")
-    classify: Predictor = functools.partial(predict, model) if isinstance(model, MLP) else model
+    classify: Predictor = functools.partial(predict, model) if isinstance(model, Layer) else model
     lo, hi = points.min(axis=0) - margin, points.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
@@ -171,8 +180,11 @@ def sweep_result(
     best: Literal["max", "min"] | None = "max",
 ) -> Axes:
     """``scores`` against the swept ``values`` (same length), the best point marked (``best``: max or min)."""
-    v = np.asarray(values, dtype=np.float64)
-    s = np.asarray(scores, dtype=np.float64)
+    v, s = _numbers("values", values), _numbers("scores", scores)
+    if best is not None and not isinstance(best, str):
+        raise TypeError(f"best: expected 'max', 'min' or None, got {type(best).__name__}")
+    if best not in ("max", "min", None):
+        raise ValueError(f"best: expected 'max', 'min' or None, got {best!r}")
     if v.ndim != 1 or v.shape != s.shape or v.size == 0:
         raise ValueError(f"values, scores: expected non-empty 1-D sequences of one length, got {v.shape}, {s.shape}")
     ax = _axes(ax)

@@ -202,3 +202,52 @@ def test_grid_gives_n_axes_on_one_figure_and_save_writes_it(tmp_path: Path, n: i
 def test_grid_rejects_zero_axes() -> None:
     with pytest.raises(ValueError, match="n: expected"):
         plot.grid(0)
+
+
+# -- one rule: wrong kind TypeError, wrong value ValueError -------------------------------------
+
+P: Any = plot  # untyped: the calls below pass wrong types on purpose
+
+
+def _bad_plot_calls() -> list[tuple[str, Any, type[Exception], str]]:
+    x, y = _points()
+    classify = lambda g: np.zeros(len(g))  # noqa: E731
+    return [
+        ("grid-n_float", lambda: P.grid(2.0), TypeError, "n"),
+        ("grid-n_string", lambda: P.grid("2"), TypeError, "n"),
+        ("grid-n_zero", lambda: P.grid(0), ValueError, "n"),
+        ("grid-ncols_float", lambda: P.grid(2, ncols=1.5), TypeError, "ncols"),
+        ("grid-ncols_zero", lambda: P.grid(2, ncols=0), ValueError, "ncols"),
+        (
+            "boundary-resolution_float",
+            lambda: P.decision_boundary(classify, x, y, resolution=2.5),
+            TypeError,
+            "resolution",
+        ),
+        (
+            "boundary-resolution_one",
+            lambda: P.decision_boundary(classify, x, y, resolution=1),
+            ValueError,
+            "resolution",
+        ),
+        ("boundary-margin_string", lambda: P.decision_boundary(classify, x, y, margin="1"), TypeError, "margin"),
+        ("boundary-margin_negative", lambda: P.decision_boundary(classify, x, y, margin=-1.0), ValueError, "margin"),
+        (
+            "boundary-x_strings",
+            lambda: P.decision_boundary(classify, np.full((3, 2), "a"), [0, 1, 0]),
+            TypeError,
+            "x",
+        ),
+        ("boundary-y_floats", lambda: P.decision_boundary(classify, x, y + 0.5), TypeError, "y"),
+        ("sweep-values_strings", lambda: P.sweep_result(["a", "b"], [1.0, 2.0]), TypeError, "values"),
+        ("sweep-best_other", lambda: P.sweep_result([1.0, 2.0], [1.0, 2.0], best="median"), ValueError, "best"),
+        ("sweep-best_number", lambda: P.sweep_result([1.0, 2.0], [1.0, 2.0], best=1), TypeError, "best"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "call", "exc", "arg"), _bad_plot_calls(), ids=[c[0] for c in _bad_plot_calls()])
+def test_plot_follows_the_one_error_rule(name: str, call: Any, exc: type[Exception], arg: str) -> None:
+    with pytest.raises(exc) as info:
+        call()
+    assert type(info.value) is exc
+    assert str(info.value).startswith(f"{arg}: expected")
