@@ -12,6 +12,7 @@ statistics for batch norm; :func:`forward` is inference.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, TypeVar, cast
 
@@ -131,8 +132,20 @@ def _mlp_backward(params: MLP, outs: list[Array], g: Array) -> list[tuple[Array,
 # -- any network ------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _role_flags(treedef: TreeDef, role: str) -> tuple[bool, ...]:
+    """Per leaf: whether the field holding it is marked ``role`` (``DECAY`` or ``STATE``); memoised per
+    structure (a pure function of it)."""
+    return tuple(field is not None and bool(field.metadata.get(role, False)) for field in treedef.fields)
+
+
 def _decayed(treedef: TreeDef) -> list[bool]:
-    return [field is not None and bool(field.metadata.get(DECAY, False)) for field in treedef.fields]
+    return list(_role_flags(treedef, DECAY))
+
+
+def state_indices(treedef: TreeDef) -> tuple[int, ...]:
+    """Positions of the non-trained leaves (running statistics) among a network's leaves."""
+    return tuple(i for i, flag in enumerate(_role_flags(treedef, STATE)) if flag)
 
 
 def _penalty(params: Layer, l2: float) -> Scalar | int:
@@ -266,12 +279,12 @@ def sgd_step(params: N, batch: Batch, *, lr: float, cost: Cost = softmax_cross_e
     step_leaves, _ = tree_flatten(steps)
     decay = 1 - lr * l2
     new = []
-    for p, s, field in zip(leaves, step_leaves, treedef.fields, strict=True):
-        if field is not None and field.metadata.get(STATE, False):
+    is_state, is_decayed = _role_flags(treedef, STATE), _role_flags(treedef, DECAY)
+    for p, s, stateful, decayed in zip(leaves, step_leaves, is_state, is_decayed, strict=True):
+        if stateful:
             new.append(p)  # running statistics: the forward pass moved them, no gradient does
             continue
-        decayed = l2 and field is not None and field.metadata.get(DECAY, False)
-        step = s + p * decay if decayed else s + p
+        step = s + p * decay if l2 and decayed else s + p
         new.append(_frozen(step))
     result: N = treedef.unflatten(new)
     return result

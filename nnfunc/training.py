@@ -14,12 +14,12 @@ from typing import TypeVar
 import numpy as np
 
 from ._checks import check_scalar
-from .backprop import value_and_grad
 from .batch import Batch
 from .costs import Cost, softmax_cross_entropy
 from .layers.base import Layer
+from .network import state_indices, value_grad_and_state
 from .optim.base import Optimizer, Params, add_leaves, flat_update
-from .tree import match_leaves, tree_flatten, tree_leaves
+from .tree import TreeDef, match_leaves, tree_flatten, tree_leaves
 
 C = TypeVar("C")
 B = TypeVar("B")
@@ -78,8 +78,9 @@ def optimizer_step(
 ) -> Callable[[tuple[P, S], Batch], tuple[P, S]]:
     """A ``step_fn`` for :func:`train`: ``(params, opt_state), batch -> (params, opt_state)``.
 
-    One forward and backward pass (:func:`nnfunc.value_and_grad` of ``cost`` plus
-    ``l2/2 * sum(w**2)`` over the weights), one update, ``params + updates``. The parameters and
+    One forward and backward pass (:func:`nnfunc.value_grad_and_state` of ``cost`` plus
+    ``l2/2 * sum(w**2)`` over the weights), one update, ``params + updates``; non-trained state
+    (batch-norm running statistics) is taken from the forward pass, never from the optimiser. The parameters and
     gradients are flattened once, an nnfunc optimiser runs on the leaf lists (a user's own
     ``Optimizer`` gets trees), and the new parameters are rebuilt once. Raises
     ``FloatingPointError`` when the loss is not finite (training diverged; :func:`train` also
@@ -95,20 +96,30 @@ def optimizer_step(
         raise TypeError(f"cost: expected an nf cost such as nf.softmax_cross_entropy, got {cost!r}")
     l2 = check_scalar("l2", l2)
     flat = flat_update(opt)
+    seen: list[TreeDef | None] = [None]  # a memo: results never depend on it
 
     def step(carry: tuple[P, S], batch: Batch) -> tuple[P, S]:
         if type(carry) is not tuple or len(carry) != 2:
             raise TypeError(f"carry: expected (params, opt_state), got {type(carry).__name__}")
         params, state = carry
-        value, grads = value_and_grad(params, batch, cost=cost, l2=l2)
+        # params with its running statistics (batch norm) moved by this batch; the optimiser updates the rest
+        value, grads, params = value_grad_and_state(params, batch, cost=cost, l2=l2)
         if not math.isfinite(value):
             raise FloatingPointError(f"loss is {value}: training diverged (try a smaller learning rate)")
-        p, pdef = tree_flatten(params)
-        g, gdef = tree_flatten(grads)
-        if gdef is not pdef:
+        pdef = seen[0]  # the structure of the last step's parameters: usually this step's too
+        p = None if pdef is None else pdef.leaves_of(params)
+        if p is None or pdef is None:
+            p, pdef = tree_flatten(params)
+            seen[0] = pdef
+        g = pdef.leaves_of(grads)  # nnfunc's gradient has the parameters' structure
+        if g is None:
+            g, gdef = tree_flatten(grads)
             match_leaves("grads", g, gdef, p, pdef)
         u, state = flat(g, state, Params(p, pdef, params), 1.0)
-        new: P = pdef.unflatten(add_leaves(p, u))
+        leaves = add_leaves(p, u)
+        for i in state_indices(pdef):
+            leaves[i] = p[i]  # never trained, never decayed: whatever the optimiser made of a zero gradient
+        new: P = pdef.unflatten(leaves)
         return new, state
 
     return step
