@@ -111,4 +111,22 @@ def test_a_mistyped_script_fails_for_its_type_error(fresh_env: Path, tmp_path: P
         mistyped.py:7: error: Argument 1 to "forward" has incompatible type
         """).strip()
     assert expected in out, out
-    assert 'expected "MLP"  [arg-type]' in out, out
+    assert out.count("[arg-type]") == 2, out  # params and x swapped: both arguments are wrong
+
+
+def test_import_nnfunc_imports_no_third_party_package_but_numpy() -> None:
+    """``import nnfunc`` brings numpy and the standard library only: plots, sweeps (joblib, threadpoolctl),
+    Dask, scipy, PyTorch, ONNX and safetensors load when used (see benchmarks/importtime.py for the cost)."""
+    code = (
+        "import sys\n"
+        "def third_party():\n"
+        "    top = {m.split('.')[0] for m in sys.modules}\n"
+        "    return top - set(sys.stdlib_module_names) - {'__main__'}\n"
+        "import numpy\n"
+        "before = third_party()\n"
+        "import nnfunc\n"
+        "print(sorted(third_party() - before))\n"
+    )
+    proc = _run([sys.executable, "-c", code], ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['nnfunc']", proc.stdout
