@@ -57,6 +57,12 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+def _mypy(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``mypy --strict`` run by the fresh environment's python in ``cwd``, with the shared cache."""
+    cache = python.parents[2] / "mypy_cache"
+    return _run([str(python), "-m", "mypy", "--strict", "--cache-dir", str(cache), *args], cwd)
+
+
 def _site_packages(python: Path) -> Path:
     """The ``site-packages`` folder of the environment whose interpreter is ``python``."""
     proc = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], python.parent)
@@ -65,7 +71,9 @@ def _site_packages(python: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtual environment with nnfunc installed editable from this repository; its python."""
+    """A new virtual environment with nnfunc installed editable from this repository; its python.
+
+    Beside it, ``mypy_cache/``: the tests' mypy runs share one cache (numpy's stubs are read once)."""
     base = tmp_path_factory.mktemp("install")
     venv.create(base / "venv", with_pip=False)
     python = base / "venv" / "bin" / "python"
@@ -93,7 +101,7 @@ def test_the_editable_install_is_a_plain_path(fresh_env: Path) -> None:
 
 def test_a_users_script_type_checks_and_runs_outside_the_repository(fresh_env: Path, tmp_path: Path) -> None:
     (tmp_path / "my_script.py").write_text(GOOD, encoding="utf-8")
-    checked = _run([str(fresh_env), "-m", "mypy", "--strict", "my_script.py"], tmp_path)
+    checked = _mypy(fresh_env, "my_script.py", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "Success: no issues found in 1 source file" in checked.stdout
     ran = _run([str(fresh_env), "my_script.py"], tmp_path)
@@ -103,7 +111,7 @@ def test_a_users_script_type_checks_and_runs_outside_the_repository(fresh_env: P
 
 def test_a_mistyped_script_fails_for_its_type_error(fresh_env: Path, tmp_path: Path) -> None:
     (tmp_path / "mistyped.py").write_text(BAD, encoding="utf-8")
-    checked = _run([str(fresh_env), "-m", "mypy", "--strict", "--no-pretty", "mistyped.py"], tmp_path)
+    checked = _mypy(fresh_env, "--no-pretty", "mistyped.py", cwd=tmp_path)
     out = checked.stdout + checked.stderr
     assert checked.returncode == 1, out
     assert MISSING not in out and "import-not-found" not in out and "import-untyped" not in out, out
