@@ -18,7 +18,7 @@ from .batch import Batch
 from .costs import Cost, softmax_cross_entropy
 from .layers.base import Layer
 from .network import state_indices, value_grad_and_state
-from .optim.base import Optimizer, Params, add_leaves, flat_update
+from .optim.base import Optimizer, Params, Transform, add_leaves, flat_update
 from .tree import TreeDef, match_leaves, tree_flatten, tree_leaves
 
 C = TypeVar("C")
@@ -95,7 +95,10 @@ def optimizer_step(
     if not isinstance(cost, Cost):
         raise TypeError(f"cost: expected an nf cost such as nf.softmax_cross_entropy, got {cost!r}")
     l2 = check_scalar("l2", l2)
+    update = opt.update
     flat = flat_update(opt)
+    linear = update.linear if isinstance(update, Transform) else None
+    fresh = isinstance(update, Transform) and update.fresh
     seen: list[TreeDef | None] = [None]  # a memo: results never depend on it
 
     def step(carry: tuple[P, S], batch: Batch) -> tuple[P, S]:
@@ -115,8 +118,12 @@ def optimizer_step(
         if g is None:
             g, gdef = tree_flatten(grads)
             match_leaves("grads", g, gdef, p, pdef)
-        u, state = flat(g, state, Params(p, pdef, params), 1.0)
-        leaves = add_leaves(p, u)
+        if linear is not None:  # u = factor * g (sgd and other pure scalings): no pass of its own
+            factor, state = linear(state)
+            u = [a * factor for a in g]
+        else:
+            u, state = flat(g, state, Params(p, pdef, params), 1.0)
+        leaves = add_leaves(p, u, g if fresh else None)
         for i in state_indices(pdef):
             leaves[i] = p[i]  # never trained, never decayed: whatever the optimiser made of a zero gradient
         new: P = pdef.unflatten(leaves)

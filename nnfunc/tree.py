@@ -95,6 +95,8 @@ def _kind(cls: type) -> int:
         else:
             kind = _DATACLASS if dataclasses.is_dataclass(cls) else _LEAF
         _KINDS[cls] = kind
+        if kind == _LEAF:
+            _LEAF_TYPES.add(cls)
     return kind
 
 
@@ -125,7 +127,20 @@ class TreeDef:
     rebuilds a tree from leaves; ``paths`` and ``fields`` describe the leaves.
     """
 
-    __slots__ = ("_aux", "_children", "_cls", "_fields", "_hash", "_kind", "_meta", "_paths", "num_leaves")
+    __slots__ = (
+        "_aux",
+        "_builder",
+        "_children",
+        "_cls",
+        "_fields",
+        "_hash",
+        "_kind",
+        "_matcher",
+        "_meta",
+        "_paths",
+        "_uses",
+        "num_leaves",
+    )
 
     def __init__(self, cls: type | None, kind: int, aux: Any, meta: Any, children: tuple[TreeDef, ...]) -> None:
         self._cls = cls
@@ -137,6 +152,9 @@ class TreeDef:
         self._hash: int | None = None
         self._paths: tuple[str, ...] | None = None
         self._fields: tuple[dataclasses.Field[Any] | None, ...] | None = None
+        self._builder: Callable[[Sequence[Any]], Any] | None = None
+        self._matcher: Callable[[Any], list[Any] | None] | None = None
+        self._uses = 0
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -182,7 +200,26 @@ class TreeDef:
         """
         if len(leaves) != self.num_leaves:
             raise ValueError(f"leaves: expected {self.num_leaves} leaves for {self!r}, got {len(leaves)}")
-        return _build(self, iter(leaves))
+        builder = self._builder
+        if builder is None:
+            self._uses += 1
+            if self._uses < _COMPILE_AFTER or self._meta is not None:
+                return _build(self, iter(leaves))
+            builder = self._builder = _compile_builder(self)
+        return builder(leaves)
+
+    def leaves_of(self, tree: Any) -> list[Any] | None:
+        """The leaves of ``tree`` if it has exactly this structure with the very same static values
+        (identical objects), else ``None`` (then :func:`tree_flatten` and compare). Fast: for a
+        structure used often, a function compiled for it reads the leaves with no tree walk."""
+        matcher = self._matcher
+        if matcher is None:
+            self._uses += 1
+            if self._uses < _COMPILE_AFTER or self._meta is not None:
+                leaves, treedef = tree_flatten(tree)
+                return leaves if treedef is self else None
+            matcher = self._matcher = _compile_matcher(self)
+        return matcher(tree)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -327,6 +364,117 @@ def _build_safe(d: TreeDef, it: Iterator[Any]) -> Any:
         f = _FIELDS[cls]
         return cls(**dict(zip(f.children, kids, strict=True)), **dict(zip(f.static, d._aux, strict=True)))
     return _container(d, kids)
+
+
+# -- compiled builders and matchers: straight-line code for one structure ------------------------------------------
+
+_COMPILE_AFTER = 3  # a structure used this often (a network's, its optimiser state's) gets compiled code
+_LEAF_TYPES: set[type] = set()  # classes known to be leaves (filled by _kind)
+
+
+def _compile_builder(d: TreeDef) -> Callable[[Sequence[Any]], Any]:
+    """``leaves -> tree`` for the structure ``d``, as one generated function (no walk, no recursion)."""
+    names: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_dict_like": _dict_like}
+    lines: list[str] = []
+    counter = iter(range(1 << 30))
+
+    def const(value: Any) -> str:
+        name = f"_c{next(counter)}"
+        names[name] = value
+        return name
+
+    def emit(node: TreeDef, leaf_index: list[int]) -> str:
+        kind = node._kind
+        if kind == _LEAF:
+            leaf_index[0] += 1
+            return f"leaves[{leaf_index[0] - 1}]"
+        if kind == _NONE:
+            return "None"
+        kids = [emit(c, leaf_index) for c in node._children]
+        cls = const(node._cls)
+        var = f"_v{next(counter)}"
+        if kind == _DATACLASS:
+            assert node._cls is not None
+            f = _fields_of(node._cls)
+            lines.append(f"{var} = _new({cls})")
+            for name, kid in zip(f.children, kids, strict=True):
+                lines.append(f"_set({var}, {name!r}, {kid})")
+            for name, value in zip(f.static, node._aux, strict=True):
+                lines.append(f"_set({var}, {name!r}, {const(value)})")
+            return var
+        if kind == _DICT:
+            items = ", ".join(f"{const(k)}: {kid}" for k, kid in zip(node._aux, kids, strict=True))
+            lines.append(f"{var} = _dict_like({const(node)}, {{{items}}})")
+            return var
+        seq = ", ".join(kids) + ("," if len(kids) == 1 else "")
+        if node._cls is list:
+            return f"[{seq}]"
+        if node._cls is tuple:
+            return f"({seq})"
+        lines.append(f"{var} = _container({const(node)}, [{seq}])")
+        names["_container"] = _container
+        return var
+
+    result = emit(d, [0])
+    source = "def build(leaves):\n" + "".join(f"    {line}\n" for line in lines) + f"    return {result}\n"
+    exec(source, names)  # code generated from the structure alone, as dataclasses does
+    builder: Callable[[Sequence[Any]], Any] = names["build"]
+    return builder
+
+
+def _compile_matcher(d: TreeDef) -> Callable[[Any], list[Any] | None]:
+    """``tree -> leaves or None`` for the structure ``d``: type and identity checks in straight-line code."""
+    names: dict[str, Any] = {"_leaf_types": _LEAF_TYPES}
+    lines: list[str] = []
+    leaves: list[str] = []
+    counter = iter(range(1 << 30))
+
+    def const(value: Any) -> str:
+        name = f"_c{next(counter)}"
+        names[name] = value
+        return name
+
+    def visit(node: TreeDef, var: str) -> None:
+        kind = node._kind
+        if kind == _LEAF:
+            lines.append(f"if type({var}) not in _leaf_types: return None")
+            leaves.append(var)
+            return
+        if kind == _NONE:
+            lines.append(f"if {var} is not None: return None")
+            return
+        lines.append(f"if type({var}) is not {const(node._cls)}: return None")
+        if kind == _DATACLASS:
+            assert node._cls is not None
+            f = _fields_of(node._cls)
+            for name, value in zip(f.static, node._aux, strict=True):
+                lines.append(f"if {var}.{name} is not {const(value)}: return None")
+            steps = [f"{var}.{name}" for name in f.children]
+        elif kind == _DICT:
+            lines.append(f"if len({var}) != {len(node._aux)}: return None")
+            steps = [f"{var}[{const(k)}]" for k in node._aux]
+        else:
+            lines.append(f"if len({var}) != {len(node._children)}: return None")
+            steps = [f"{var}[{i}]" for i in range(len(node._children))]
+        for step, child in zip(steps, node._children, strict=True):
+            if child._kind == _NONE:
+                lines.append(f"if {step} is not None: return None")
+                continue
+            sub = f"_v{next(counter)}"
+            lines.append(f"{sub} = {step}")
+            visit(child, sub)
+
+    visit(d, "tree")
+    body = "".join(f"        {line}\n" for line in lines)
+    source = (
+        "def match(tree):\n    try:\n"
+        + body
+        + "    except (AttributeError, KeyError):\n        return None\n"
+        + f"    return [{', '.join(leaves)}]\n"
+    )
+    exec(source, names)  # code generated from the structure alone
+    matcher: Callable[[Any], list[Any] | None] = names["match"]
+    return matcher
 
 
 def _container(d: TreeDef, kids: list[Any]) -> Any:

@@ -114,13 +114,20 @@ class Transform:
     ``linear``, when set, says the transformation only multiplies the updates by a number:
     ``linear(state) -> (factor, new_state)``; a chain folds such factors into the previous
     transformation's last multiplication instead of making a pass of its own.
+
+    ``fresh`` (nnfunc's own, and combinations of only those): every update leaf ``flat`` returns
+    is either the leaf it was given or a new array no one else holds, which a training step may
+    then overwrite with ``params + update`` instead of allocating.
     """
 
-    __slots__ = ("flat", "linear")
+    __slots__ = ("flat", "fresh", "linear")
 
-    def __init__(self, flat: FlatFn, linear: Callable[[Any], tuple[float, Any]] | None = None) -> None:
+    def __init__(
+        self, flat: FlatFn, linear: Callable[[Any], tuple[float, Any]] | None = None, *, fresh: bool = True
+    ) -> None:
         self.flat = flat
         self.linear = linear
+        self.fresh = fresh
 
     def __call__(self, updates: P, state: Any, params: P) -> tuple[P, Any]:
         p, pdef = tree_flatten(params)
@@ -153,13 +160,19 @@ def expect_state(state: object, cls: type) -> None:
 def state_leaves(where: str, tree: Any, params: Params) -> Leaves:
     """The leaves of a state tree (the field ``where``, e.g. ``"AdamState.mu"``), checked once against
     the parameters: structure, shapes, dtypes."""
-    leaves, treedef = tree_flatten(tree)
-    if treedef is not params.treedef or any(
-        type(a) is not np.ndarray or a.shape != b.shape or a.dtype != b.dtype
-        for a, b in zip(leaves, params.leaves, strict=True)
-    ):
+    leaves = params.treedef.leaves_of(tree)
+    if leaves is None or not _same_arrays(leaves, params.leaves):
+        leaves, treedef = tree_flatten(tree)
         match_leaves("state", leaves, treedef, params.leaves, params.treedef, against=f"the parameters (in {where})")
     return leaves
+
+
+def _same_arrays(leaves: Leaves, like: Leaves) -> bool:
+    """Whether every leaf is an array of the shape and dtype of its counterpart in ``like``."""
+    for a, b in zip(leaves, like, strict=True):
+        if type(a) is not np.ndarray or a.shape != b.shape or a.dtype != b.dtype:
+            return False
+    return True
 
 
 def zeros_like(params: P) -> P:
@@ -202,9 +215,23 @@ def _add(p: Any, u: Any) -> Any:
     return out
 
 
-def add_leaves(p: Leaves, u: Leaves) -> Leaves:
-    """``p + u`` leaf by leaf in fresh read-only arrays of the parameters' dtypes."""
-    return [_add(a, b) for a, b in zip(p, u, strict=True)]
+def add_leaves(p: Leaves, u: Leaves, given: Leaves | None = None) -> Leaves:
+    """``p + u`` leaf by leaf in read-only arrays of the parameters' dtypes.
+
+    With ``given`` (the leaves a *fresh* transformation was given), an update leaf that is not one
+    of them is a new array only this step holds: the sum is written into it, saving an allocation.
+    """
+    if given is None:
+        return [_add(a, b) for a, b in zip(p, u, strict=True)]
+    out = []
+    for a, b, g in zip(p, u, given, strict=True):
+        if b is not g and type(b) is np.ndarray and type(a) is np.ndarray and b.dtype == a.dtype and b.flags.writeable:
+            b += a
+            b.flags.writeable = False
+            out.append(b)
+        else:
+            out.append(_add(a, b))
+    return out
 
 
 def apply_updates(params: P, updates: P) -> P:

@@ -29,6 +29,10 @@ from .base import (
 Linear: TypeAlias = Callable[[Any], tuple[float, Any]]
 
 
+def _fresh(t: Optimizer[Any]) -> bool:
+    return isinstance(t.update, Transform) and t.update.fresh
+
+
 def _check_member(name: str, t: object) -> Optimizer[Any]:
     if not isinstance(t, Optimizer):
         raise TypeError(f"{name}: expected an nf optimiser or transformation, got {type(t).__name__}")
@@ -77,8 +81,9 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
         return u, tuple(new)
 
     lins = [lin for lin in linears if lin is not None]
+    fresh = all(_fresh(t) for t in members)
     if n == 0 or len(lins) < n:
-        return Optimizer(init, Transform(flat))
+        return Optimizer(init, Transform(flat, fresh=fresh))
 
     def linear(state: OptState) -> tuple[float, OptState]:
         check(state)
@@ -89,7 +94,7 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
             new.append(s)
         return f, tuple(new)
 
-    return Optimizer(init, Transform(flat, linear))
+    return Optimizer(init, Transform(flat, linear, fresh=fresh))
 
 
 class MaskedState(NamedTuple):
@@ -149,7 +154,7 @@ def masked(inner: Optimizer[Any], mask: Mask) -> Optimizer[MaskedState]:
             out[i] = a
         return out, MaskedState(inner_state)
 
-    return Optimizer(init, Transform(flat))
+    return Optimizer(init, Transform(flat, fresh=_fresh(inner)))
 
 
 class MultiStepsState(NamedTuple):
@@ -192,4 +197,4 @@ def multi_steps(inner: Optimizer[Any], every_k: int) -> Optimizer[MultiStepsStat
         out, inner_state = inner_flat(summed, state.inner_state, params, f)
         return out, MultiStepsState(0, zeros_like(params.tree), inner_state)
 
-    return Optimizer(init, Transform(flat))
+    return Optimizer(init, Transform(flat, fresh=_fresh(inner)))
