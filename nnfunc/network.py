@@ -41,11 +41,34 @@ def check_network(params: object, name: str = "params") -> Layer:
     return params
 
 
+_HINTS: dict[type, TreeDef] = {}
+"""The last structure seen per network type: a hint only (checked by ``leaves_of``), so results never
+depend on it; flattening a network this way costs a few microseconds instead of a tree walk."""
+
+
+def flatten(tree: Any) -> tuple[list[Any], TreeDef]:
+    """``tree_flatten(tree)``, fast for a structure seen before."""
+    hint = _HINTS.get(type(tree))
+    if hint is not None:
+        leaves = hint.leaves_of(tree)
+        if leaves is not None:
+            return leaves, hint
+    leaves, treedef = tree_flatten(tree)
+    _HINTS[type(tree)] = treedef
+    return leaves, treedef
+
+
+def _leaves_like(treedef: TreeDef, tree: Any) -> list[Any]:
+    """The leaves of ``tree``, a network of ``treedef``'s structure (e.g. a gradient)."""
+    leaves = treedef.leaves_of(tree)
+    return leaves if leaves is not None else tree_flatten(tree)[0]
+
+
 def network_dtype(params: Layer) -> np.dtype[Any] | None:
     """The float dtype of the network's arrays (``None`` for a network without any)."""
     if type(params) is MLP:
         return params.dtype
-    leaves, _ = tree_flatten(params)
+    leaves, _ = flatten(params)
     for leaf in leaves:
         if isinstance(leaf, np.ndarray):
             dtype: np.dtype[Any] = leaf.dtype
@@ -155,7 +178,7 @@ def _penalty(params: Layer, l2: float) -> Scalar | int:
     if type(params) is MLP:
         weights = [layer.w for layer in params.layers]
     else:
-        leaves, treedef = tree_flatten(params)
+        leaves, treedef = flatten(params)
         weights = [leaf for leaf, decayed in zip(leaves, _decayed(treedef), strict=True) if decayed]
     if not weights:
         return 0
@@ -178,8 +201,8 @@ def _training_pass(params: Layer, x: Any, batch: Batch, cost: Cost, scale: float
 
 def _add_decay(params: N, grads: N, l2: float) -> N:
     """``grads`` plus ``l2`` times the decayed leaves of ``params``."""
-    leaves, treedef = tree_flatten(grads)
-    weights, _ = tree_flatten(params)
+    weights, treedef = flatten(params)
+    leaves = _leaves_like(treedef, grads)
     new = [g + l2 * w if decayed else g for g, w, decayed in zip(leaves, weights, _decayed(treedef), strict=True)]
     result: N = treedef.unflatten([_frozen(a) for a in new])
     return result
@@ -275,8 +298,8 @@ def sgd_step(params: N, batch: Batch, *, lr: float, cost: Cost = softmax_cross_e
     value, steps, saved = _training_pass(params, x, batch, cost, -lr)  # -lr * the cost's gradients
     check_finite(value)
     updated = params.updated(saved)
-    leaves, treedef = tree_flatten(updated)
-    step_leaves, _ = tree_flatten(steps)
+    leaves, treedef = flatten(updated)
+    step_leaves = _leaves_like(treedef, steps)
     decay = 1 - lr * l2
     new = []
     is_state, is_decayed = _role_flags(treedef, STATE), _role_flags(treedef, DECAY)
@@ -326,6 +349,6 @@ def l2_mask(params: N) -> N:
     elsewhere (biases, normalisation parameters, running statistics): e.g. ``nf.adamw(lr, wd,
     mask=nf.l2_mask)`` decays what ``l2`` would."""
     check_network(params)
-    _, treedef = tree_flatten(params)
+    _, treedef = flatten(params)
     mask: N = treedef.unflatten(_decayed(treedef))
     return mask
