@@ -172,6 +172,7 @@ def test_to_torch_computes_forward_and_from_torch_gives_the_network_back(drawn: 
     assert _max_diff(_torch_out(module, x), nf.forward(net, x)) <= TOL[net.dtype]
     back = from_torch(module)
     _assert_identical(back, net)
+    assert isinstance(back, nf.MLP)
     assert all(layer.w.flags.c_contiguous for layer in back.layers)
     assert np.array_equal(nf.forward(back, x), nf.forward(net, x))  # same arrays, same layout, same bits
 

@@ -76,9 +76,14 @@ def to_onnx(params: object, path: object) -> None:
 
     Raises ``ValueError`` naming the layer for a layer or activation without an ONNX counterpart.
 
-    >>> import nnfunc as nf
+    >>> import os, tempfile, nnfunc as nf
     >>> from nnfunc.interop import to_onnx
-    >>> to_onnx(nf.init_mlp(nf.Key(0), (2, 3, 1)), "net.onnx")  # doctest: +SKIP
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.onnx")
+    >>> to_onnx(nf.init_mlp(nf.Key(0), (2, 3, 1)), path)
+    >>> import onnxruntime, numpy as np
+    >>> session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    >>> session.run(None, {"x": np.zeros((5, 2))})[0].shape
+    (5, 1)
     """
     onnx = require("onnx")
     require("onnx.numpy_helper")

@@ -54,9 +54,13 @@ def save_safetensors(path: object, params: object) -> None:
     safetensors reader opens the file (``safetensors.numpy.load_file(path)``). The write is atomic,
     as ``nf.save``'s. Needs the ``interop`` extra.
 
-    >>> import nnfunc as nf
+    >>> import os, tempfile, nnfunc as nf
     >>> from nnfunc.interop import save_safetensors
-    >>> save_safetensors("net.safetensors", nf.init_mlp(nf.Key(0), (2, 3, 1)))  # doctest: +SKIP
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.safetensors")
+    >>> save_safetensors(path, nf.init_mlp(nf.Key(0), (2, 3, 1)))
+    >>> import safetensors.numpy
+    >>> sorted(safetensors.numpy.load_file(path))
+    ['.layers[0].b', '.layers[0].w', '.layers[1].b', '.layers[1].w']
     """
     st = require("safetensors.numpy")
     name = _check_path(path)
@@ -86,9 +90,17 @@ def load_safetensors(path: object, like: P) -> P:
     tensor, or a tensor of another shape or dtype. Arrays come back read-only and bit-for-bit equal
     to those saved. ``FileNotFoundError`` if there is no file. Needs the ``interop`` extra.
 
-    >>> import nnfunc as nf
-    >>> from nnfunc.interop import load_safetensors
-    >>> net = load_safetensors("net.safetensors", nf.init_mlp(nf.Key(0), (2, 3, 1)))  # doctest: +SKIP
+    >>> import os, tempfile, nnfunc as nf
+    >>> from nnfunc.interop import load_safetensors, save_safetensors
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.safetensors")
+    >>> save_safetensors(path, nf.init_mlp(nf.Key(0), (2, 3, 1), hidden=nf.tanh))
+    >>> net = load_safetensors(path, nf.init_mlp(nf.Key(1), (2, 3, 1), hidden=nf.tanh))
+    >>> bool((net.layers[0].w == nf.init_mlp(nf.Key(0), (2, 3, 1)).layers[0].w).all())
+    True
+    >>> load_safetensors(path, nf.init_mlp(nf.Key(1), (2, 3, 1), hidden=nf.relu))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...: `.layers[0].activation`: file has 'tanh', skeleton has 'relu'
     """
     safetensors = require("safetensors")
     name = _check_path(path)

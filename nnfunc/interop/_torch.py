@@ -21,6 +21,7 @@ from ..layers import (
     Concatenate,
     Dense,
     Dropout,
+    Layer,
     LayerNorm,
     Residual,
     Sequential,
@@ -41,16 +42,18 @@ def to_torch(params: object) -> Any:
     ``Sigmoid``, ``ReLU``, ``LeakyReLU(alpha)``, ``Softmax(dim=1)``; none for ``nf.identity``); an
     ``nf.Sequential`` its layers' modules in order (a nested one a nested ``Sequential``);
     ``nf.Dropout`` ``Dropout(rate)``, ``nf.LayerNorm`` ``LayerNorm(n, eps)``, ``nf.BatchNorm``
-    ``BatchNorm1d(n, eps, momentum)`` with its running statistics, ``nf.Residual`` a small module
-    ``x + inner(x)``. The tensors are copies in the parameters' dtype (float32 or float64); the torch
-    random state is not touched. Needs the ``interop`` extra.
+    ``BatchNorm1d(n, eps, momentum)`` with its running statistics; ``nf.Residual`` and
+    ``nf.Concatenate``, which torch lacks, small modules ``TorchResidual`` (``x + inner(x)``) and
+    ``TorchConcatenate`` (branches side by side) that :func:`from_torch` reads back. The tensors are
+    copies in the parameters' dtype (float32 or float64); the torch random state is not touched.
+    Needs the ``interop`` extra.
 
-    Raises ``ValueError`` naming the layer for a layer or activation without a torch counterpart.
+    Raises ``TypeError`` if ``params`` is not a network and ``ValueError`` naming the layer for a
+    layer or activation without a torch counterpart (a user's own).
 
-    >>> import numpy as np, nnfunc as nf
+    >>> import nnfunc as nf
     >>> from nnfunc.interop import to_torch
-    >>> net = nf.init_mlp(nf.Key(0), (2, 3, 1), hidden=nf.relu)
-    >>> to_torch(net)  # doctest: +SKIP
+    >>> to_torch(nf.init_mlp(nf.Key(0), (2, 3, 1), hidden=nf.relu))
     Sequential(
       (0): Linear(in_features=2, out_features=3, bias=True)
       (1): ReLU()
@@ -229,24 +232,27 @@ class _Reader:
         return a
 
 
-def from_torch(module: Any) -> Any:
+def from_torch(module: Any) -> Layer:
     """The nnfunc network computing what the ``torch.nn.Sequential`` ``module`` computes in evaluation mode.
 
-    Reads ``Linear`` layers (``bias=False`` gives a zero bias), each followed by at most one
-    activation module (``Tanh``, ``Sigmoid``, ``ReLU``, ``LeakyReLU``, ``Softmax(dim=1)``; none, or
-    ``Identity``, for ``nf.identity``) into an ``nf.MLP``; with ``Dropout``, ``LayerNorm``,
-    ``BatchNorm1d`` (with running statistics), nested ``Sequential`` or :func:`to_torch`'s residual
-    modules among them, into an ``nf.Sequential``. Arrays are read-only copies in the module's dtype
-    (float32 or float64); ``from_torch(to_torch(net))`` gives ``net``'s arrays back bit for bit.
+    ``Linear`` layers (``bias=False`` gives a zero bias), each followed by at most one activation
+    module (``Tanh``, ``Sigmoid``, ``ReLU``, ``LeakyReLU``, ``Softmax(dim=1)``; none, or
+    ``Identity``, for ``nf.identity``), give an ``nf.MLP``. With anything else among them -- another
+    activation, ``Dropout``, ``LayerNorm``, ``BatchNorm1d`` (with running statistics), a nested
+    ``Sequential``, :func:`to_torch`'s ``TorchResidual`` or ``TorchConcatenate`` -- they give an
+    ``nf.Sequential`` (a block of one layer inside those two gives that layer; an empty
+    ``Sequential`` the identity). Arrays are read-only copies in the module's dtype (float32 or
+    float64); ``from_torch(to_torch(net))`` gives ``net``'s arrays back bit for bit.
 
     Raises ``TypeError`` if ``module`` is not a ``torch.nn.Sequential`` or holds tensors of another
     dtype, and ``ValueError`` naming the module's index and type for a module nnfunc has no layer
-    for (``Conv2d``, ``GELU``, ...). Needs the ``interop`` extra.
+    for (``Conv2d``, ``GELU``, ...), listing those it reads. Needs the ``interop`` extra.
 
-    >>> import torch  # doctest: +SKIP
+    >>> import torch
     >>> from nnfunc.interop import from_torch
-    >>> from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh())).sizes  # doctest: +SKIP
-    (2, 3)
+    >>> net = from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)))
+    >>> net.sizes, [layer.activation.name for layer in net.layers]
+    ((2, 3, 1), ['tanh', 'identity'])
     """
     torch = require("torch")
     if type(module) is not torch.nn.Sequential:
@@ -275,7 +281,7 @@ def _activation(m: Any, where: str, torch: Any) -> Activation | None:
     return None
 
 
-def _read_sequential(seq: Any, where: str, reader: _Reader) -> Any:
+def _read_sequential(seq: Any, where: str, reader: _Reader) -> MLP | Sequential:
     table = _from_table(reader.torch)
     layers: list[Any] = []
     open_dense = False  # the last layer is a Dense whose activation is still to come
