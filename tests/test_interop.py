@@ -216,6 +216,28 @@ def test_every_layer_kind_goes_to_torch_and_back(drawn: tuple[nf.Sequential, nf.
     assert _max_diff(nf.forward(back, x), expected) <= TOL[dtype]
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_a_network_of_every_kind_comes_back_identical(dtype: np.dtype[Any]) -> None:
+    gen = np.random.default_rng(0)
+    bn, _ = BLOCKS["batch_norm"](gen, 4, nf.tanh, dtype)
+    net = nf.Sequential(
+        (
+            nf.init_mlp(nf.Key(1), (3, 5, 4), hidden=nf.sigmoid, output=nf.tanh, dtype=dtype),
+            nf.LayerNorm(4, eps=1e-3, dtype=dtype),
+            nf.Dropout(0.2),
+            bn,
+            nf.Residual(nf.Sequential((_dense(gen, 4, 4, nf.relu, dtype), nf.LayerNorm(4, dtype=dtype)))),
+            ActivationLayer(nf.softmax),
+            nf.Concatenate((_dense(gen, 4, 2, nf.identity, dtype), ActivationLayer(nf.leaky_relu(0.3)))),
+            _dense(gen, 6, 2, nf.sigmoid, dtype),
+        )
+    )
+    back = from_torch(to_torch(net))
+    _assert_identical(back, net)  # kinds, activations, eps, momentum, rate, arrays: all the same
+    x = _inputs(nf.Key(2), 7, 3, dtype)
+    assert np.array_equal(nf.forward(back, x), nf.forward(net, x))
+
+
 def _torch_mlp(seed: int, sizes: list[int], acts: list[Any], bias: list[bool], dtype: Any) -> Any:
     torch.manual_seed(seed)
     mods: list[Any] = []
@@ -459,6 +481,13 @@ def test_onnx_every_layer_kind(
     # The declared widths are the real ones where the network fixes them.
     assert x_dims[1].dim_param == "n_in" if net.n_in is None else x_dims[1].dim_value == n_in
     assert y_dims[1].dim_param == "n_out" if net.n_in is None else y_dims[1].dim_value == expected.shape[1]
+
+
+def test_onnx_of_a_network_that_passes_its_input_through(tmp_path: Path) -> None:
+    path = tmp_path / "net.onnx"
+    to_onnx(nf.Sequential((nf.Dropout(0.5),)), path)
+    x = _inputs(nf.Key(0), 3, 4, np.float64)
+    assert np.array_equal(_onnx_out(path, x), x)
 
 
 def test_to_onnx_replaces_a_file_whole_and_leaves_no_temporary(tmp_path: Path) -> None:
