@@ -84,6 +84,16 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         },
         {"custom_layer_boundary.png", "custom_layer_loss.png"},
     ),
+    "digits_regularised": (
+        {
+            "plain_validation_accuracy",
+            "plain_test_accuracy",
+            "regularised_validation_accuracy",
+            "regularised_test_accuracy",
+            "test_accuracy_gain",
+        },
+        {"digits_regularised_curves.png"},
+    ),
 }
 
 
