@@ -251,6 +251,8 @@ CONVERGING: list[tuple[str, Optimizer[OptState]]] = [
     ("adam", adam(0.05)),
     ("adamw", adamw(0.05, weight_decay=1e-3)),
 ]
+# a classification loss is not a quadratic: adagrad's first steps move every weight by about lr
+CLASSIFYING = [(name, adagrad(0.05) if name == "adagrad" else opt) for name, opt in CONVERGING]
 
 
 @pytest.mark.parametrize(("name", "opt"), CONVERGING, ids=[c[0] for c in CONVERGING])
@@ -273,7 +275,7 @@ def test_reduces_a_convex_quadratic(name: str, opt: Optimizer[OptState], key: nf
     assert loss(params) < 0.05 * start
 
 
-@pytest.mark.parametrize(("name", "opt"), CONVERGING, ids=[c[0] for c in CONVERGING])
+@pytest.mark.parametrize(("name", "opt"), CLASSIFYING, ids=[c[0] for c in CLASSIFYING])
 @settings(max_examples=8, deadline=None)
 @given(
     params=nst.networks(nst.layer_sizes(max_hidden=2, n_out=3), hidden=st.just(nf.tanh), output=st.just(nf.identity)),

@@ -14,6 +14,7 @@ makes a training step of an optimiser.
 
 from typing import Any
 
+from .adam import scale_by_adam
 from .aliases import adagrad, adam, adamw, momentum, rmsprop, sgd
 from .base import (
     AdamState,
@@ -35,7 +36,6 @@ from .transforms import (
     clip_by_global_norm,
     global_norm,
     scale,
-    scale_by_adam,
     scale_by_learning_rate,
     scale_by_rms,
     scale_by_rss,

@@ -134,18 +134,12 @@ class Transform:
         g, gdef = tree_flatten(updates)
         match_leaves("grads", g, gdef, p, pdef)
         u, state = self.flat(g, state, Params(p, pdef, params), 1.0)
-        out = [_own(a, b) for a, b in zip(u, g, strict=True)]
+        if self.fresh:  # new arrays only this call holds, or the caller's own leaves (copied)
+            out = freeze([a.copy() if a is b and type(a) is np.ndarray else a for a, b in zip(u, g, strict=True)])
+        else:  # a user's transformation inside: its arrays may be shared, hand out copies
+            out = freeze([np.array(a) if isinstance(a, np.ndarray) else a for a in u])
         result: P = pdef.unflatten(out)
         return result, state
-
-
-def _own(new: Any, given: Any) -> Any:
-    """An update leaf to hand out: a copy when it is the caller's own array, read-only when it is ours."""
-    if type(new) is np.ndarray:
-        if new is given:
-            new = new.copy()
-        new.flags.writeable = False
-    return new
 
 
 def expect_state(state: object, cls: type) -> None:
@@ -183,10 +177,13 @@ def zeros_like(params: P) -> P:
 
 
 def freeze(leaves: Leaves) -> Leaves:
-    """Mark fresh arrays (a new state's leaves) read-only; returns them."""
+    """Mark fresh arrays read-only, and the array they are views of (only nnfunc holds it); returns them."""
     for a in leaves:
         if type(a) is np.ndarray:
             a.flags.writeable = False
+            base = a.base
+            if type(base) is np.ndarray and base.flags.writeable:
+                base.flags.writeable = False
     return leaves
 
 
@@ -227,11 +224,10 @@ def add_leaves(p: Leaves, u: Leaves, given: Leaves | None = None) -> Leaves:
     for a, b, g in zip(p, u, given, strict=True):
         if b is not g and type(b) is np.ndarray and type(a) is np.ndarray and b.dtype == a.dtype and b.flags.writeable:
             b += a
-            b.flags.writeable = False
             out.append(b)
         else:
             out.append(_add(a, b))
-    return out
+    return freeze(out)
 
 
 def apply_updates(params: P, updates: P) -> P:

@@ -4,7 +4,7 @@
 - :func:`trace` ``v = decay * v + u``; ``u = v`` (or ``u + decay * v`` with Nesterov)
 - :func:`scale_by_rss` ``s = s + u**2``; ``u = u / (sqrt(s) + eps)``
 - :func:`scale_by_rms` ``s = decay * s + (1 - decay) * u**2``; ``u = u / (sqrt(s) + eps)``
-- :func:`scale_by_adam` bias-corrected moments ``u = m_hat / (sqrt(v_hat) + eps)``
+- :func:`~nnfunc.optim.adam.scale_by_adam` bias-corrected moments ``u = m_hat / (sqrt(v_hat) + eps)``
 - :func:`add_decayed_weights` ``u = u + weight_decay * params``
 - :func:`clip` ``u = clip(u, -max_delta, max_delta)``; :func:`clip_by_global_norm`
   ``u = u * min(1, max_norm / norm)``, ``norm`` over all leaves together
@@ -20,10 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_number, check_scalar, is_integer
+from .._checks import check_number, check_scalar
 from ..schedules import Schedule
 from .base import (
-    AdamState,
     CountState,
     EmptyState,
     Leaves,
@@ -188,42 +187,6 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> Optimizer[RmsState]:
         new = [_average_of_squares(a, b, rate, decay) for a, b in zip(u, s, strict=True)]
         out = [_divide_by_root(a, n, eps, f) for a, n in zip(u, new, strict=True)]
         return out, RmsState(params.treedef.unflatten(freeze(new)))
-
-    return Optimizer(init, Transform(flat))
-
-
-def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer[AdamState]:
-    """Adam's scaling (Kingma & Ba): ``m = b1 * m + (1 - b1) * u``, ``v = b2 * v + (1 - b2) * u**2``,
-    ``u = m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1**t)``, ``v_hat = v / (1 - b2**t)``
-    and ``t = 1`` at the first update. ``b1``, ``b2`` in ``[0, 1)``, ``eps > 0``."""
-    b1 = check_number("b1", b1, high=1.0, open_high=True)
-    b2 = check_number("b2", b2, high=1.0, open_high=True)
-    eps = check_number("eps", eps, open_low=True)
-    r1, r2 = 1 - b1, 1 - b2
-
-    def init(params: Any) -> AdamState:
-        return AdamState(0, zeros_like(params), zeros_like(params))
-
-    def flat(u: Leaves, state: AdamState, params: Params, f: float) -> tuple[Leaves, AdamState]:
-        expect_state(state, AdamState)
-        if not is_integer(state.step) or state.step < 0:
-            raise ValueError(f"state: expected a step count >= 0 in AdamState, got {state.step!r}")
-        mu = state_leaves("AdamState.mu", state.mu, params)
-        nu = state_leaves("AdamState.nu", state.nu, params)
-        t = state.step + 1
-        c1, root_c2 = 1 - b1**t, math.sqrt(1 - b2**t)
-        # m_hat / (sqrt(v_hat) + eps) == (root_c2 / c1) * m / (sqrt(v) + eps * root_c2): one pass fewer
-        factor, eps_t = f * root_c2 / c1, eps * root_c2
-        new_m, new_v, out = [], [], []
-        for a, m, v in zip(u, mu, nu, strict=True):
-            m2 = a * r1
-            m2 += m * b1
-            v2 = _average_of_squares(a, v, r2, b2)
-            new_m.append(m2)
-            new_v.append(v2)
-            out.append(_divide_by_root(m2, v2, eps_t, factor))
-        unflatten = params.treedef.unflatten
-        return out, AdamState(t, unflatten(freeze(new_m)), unflatten(freeze(new_v)))
 
     return Optimizer(init, Transform(flat))
 
