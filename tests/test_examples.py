@@ -74,6 +74,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         },
         set(),
     ),
+    "diabetes_regression": (
+        {"huber_train_loss", "huber_test_r2", "mse_train_loss", "mse_test_r2", "sklearn_mlp_test_r2"},
+        {"diabetes_regression.png"},
+    ),
     "custom_layer": (
         {
             "check_layer_max_rel_error",
