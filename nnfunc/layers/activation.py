@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .._typing import Array
 from ..activations import Activation
@@ -14,6 +14,8 @@ from .base import Context, Layer
 @dataclass(frozen=True, slots=True, eq=False)
 class ActivationLayer(Layer):
     """``activation(x)``, element- or row-wise; no parameters. Combinators wrap a bare activation in one."""
+
+    keeps_width: ClassVar[bool] = True
 
     activation: Activation = static_field()
 

@@ -24,7 +24,7 @@ never trained, never decayed, saved and loaded like any leaf).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 
 import numpy as np
 
@@ -93,6 +93,10 @@ class Layer:
     """
 
     __slots__ = ()
+
+    keeps_width: ClassVar[bool] = False
+    """Whether the output has as many columns as the input (activations, dropout): then a layer that
+    does not know its widths still tells a combinator the width coming out."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

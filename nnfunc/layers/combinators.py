@@ -117,6 +117,8 @@ class Sequential(Layer):
         for layer in reversed(self.layers):
             if layer.n_out is not None:
                 return layer.n_out
+            if not layer.keeps_width:
+                return None  # this layer's width is unknown, so is the network's
         return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -23,6 +23,8 @@ class Dropout(Layer):
     batch) and the layer's position in the network: the same key gives the same mask, and two
     dropout layers draw different masks. ``rate`` in ``[0, 1)``.
     """
+
+    keeps_width: ClassVar[bool] = True
 
     rate: float = static_field(default=0.5)
 
