@@ -74,27 +74,8 @@ sphinx_gallery_conf = gallery_conf.conf()
 suppress_warnings = ["config.cache"]  # sphinx_gallery_conf holds functions: Sphinx cannot pickle it
 
 
-def literal_blocks(lines: list[str]) -> None:
-    """Make an indented block that follows a blank line a literal block, as Markdown readers expect.
-
-    nnfunc's docstrings show code as an indented block after a paragraph (no reST ``::``);
-    reST would call that an unexpected indentation. Lists and ``>>>`` examples are left alone.
-    """
-    i = 1
-    while i < len(lines) - 1:
-        prev, blank, nxt = lines[i - 1], lines[i], lines[i + 1]
-        indent = len(nxt) - len(nxt.lstrip())
-        base = len(prev) - len(prev.lstrip())
-        is_list = prev.lstrip()[:2] in ("- ", "* ") or prev.lstrip()[:1].isdigit()
-        code = indent > base and not is_list and not nxt.lstrip().startswith(">>>")
-        if not blank.strip() and prev.strip() and nxt.strip() and code and not prev.rstrip().endswith("::"):
-            lines[i:i] = ["", " " * base + "::"]
-            i += 2
-        i += 1
-
-
 def _process_docstring(app: object, what: str, name: str, obj: object, options: object, lines: list[str]) -> None:
-    literal_blocks(lines)
+    gallery_conf.literal_blocks(lines)
 
 
 def setup(app: Any) -> None:

@@ -48,7 +48,9 @@ def titled(source: str, name: str) -> str:
     head, _, rest = doc.partition("\n")
     title = head.strip().rstrip(".")
     command = f"Run in full: ``python examples/{name}.py`` (this page: ``--quick``)."
-    body = rest.strip().replace("\\", "\\\\")
+    paragraphs = rest.strip().replace("\\", "\\\\").splitlines()
+    literal_blocks(paragraphs)  # the docstring's indented command line: a literal block
+    body = "\n".join(paragraphs)
     docstring = f'"""\n{title}\n{"=" * len(title)}\n\n{body}\n\n{command}\n"""\n'
     lines = source.splitlines(keepends=True)
     return docstring + "".join(lines[end or 0 :])
@@ -64,6 +66,25 @@ def write_sources() -> None:
         (SOURCE / script.name).write_text(titled(script.read_text(encoding="utf-8"), script.stem), encoding="utf-8")
     if str(EXAMPLES) not in sys.path:
         sys.path.insert(0, str(EXAMPLES))  # the examples import their shared _common module
+
+
+def literal_blocks(lines: list[str]) -> None:
+    """Make an indented block that follows a blank line a literal block, as Markdown readers expect.
+
+    nnfunc's docstrings show code as an indented block after a paragraph (no reST ``::``);
+    reST would call that an unexpected indentation. Lists and ``>>>`` examples are left alone.
+    """
+    i = 1
+    while i < len(lines) - 1:
+        prev, blank, nxt = lines[i - 1], lines[i], lines[i + 1]
+        indent = len(nxt) - len(nxt.lstrip())
+        base = len(prev) - len(prev.lstrip())
+        is_list = prev.lstrip()[:2] in ("- ", "* ") or prev.lstrip()[:1].isdigit()
+        code = indent > base and not is_list and not nxt.lstrip().startswith(">>>")
+        if not blank.strip() and prev.strip() and nxt.strip() and code and not prev.rstrip().endswith("::"):
+            lines[i:i] = ["", " " * base + "::"]
+            i += 2
+        i += 1
 
 
 def _out_dir(script_vars: dict[str, Any]) -> Path:
