@@ -14,7 +14,6 @@ makes a training step of an optimiser.
 
 from typing import Any
 
-from .adam import scale_by_adam
 from .aliases import adagrad, adam, adamw, momentum, rmsprop, sgd
 from .base import (
     AdamState,
@@ -30,6 +29,7 @@ from .base import (
     UpdateFn,
     apply_updates,
 )
+from .scale_adam import scale_by_adam
 from .transforms import (
     add_decayed_weights,
     clip,

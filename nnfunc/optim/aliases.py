@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .._checks import check_number
 from ..schedules import Schedule
-from .adam import scale_by_adam
 from .base import Optimizer, OptState
+from .scale_adam import scale_by_adam
 from .transforms import add_decayed_weights, scale_by_learning_rate, scale_by_rms, scale_by_rss, trace
 from .wrappers import Mask, chain, masked
 

@@ -4,7 +4,7 @@
 - :func:`trace` ``v = decay * v + u``; ``u = v`` (or ``u + decay * v`` with Nesterov)
 - :func:`scale_by_rss` ``s = s + u**2``; ``u = u / (sqrt(s) + eps)``
 - :func:`scale_by_rms` ``s = decay * s + (1 - decay) * u**2``; ``u = u / (sqrt(s) + eps)``
-- :func:`~nnfunc.optim.adam.scale_by_adam` bias-corrected moments ``u = m_hat / (sqrt(v_hat) + eps)``
+- :func:`~nnfunc.optim.scale_adam.scale_by_adam` bias-corrected moments ``u = m_hat / (sqrt(v_hat) + eps)``
 - :func:`add_decayed_weights` ``u = u + weight_decay * params``
 - :func:`clip` ``u = clip(u, -max_delta, max_delta)``; :func:`clip_by_global_norm`
   ``u = u * min(1, max_norm / norm)``, ``norm`` over all leaves together

@@ -42,7 +42,7 @@ def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...]) -> tuple[Any, Any, Any]:
     """New moments and update of one leaf, in fresh C-ordered arrays, block by block."""
     shape, dtype = np.shape(g), g.dtype
     m2, v2, u = np.empty(shape, dtype), np.empty(shape, dtype), np.empty(shape, dtype)
-    gf, mf, vf = np.reshape(g, -1), np.reshape(m, -1), np.reshape(v, -1)
+    gf, mf, vf = g.reshape(-1), m.reshape(-1), v.reshape(-1)
     m2f, v2f, uf = m2.reshape(-1), v2.reshape(-1), u.reshape(-1)
     n = gf.shape[0]
     tmp = np.empty(min(n, BLOCK), dtype)
@@ -52,21 +52,35 @@ def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...]) -> tuple[Any, Any, Any]:
     return m2, v2, u
 
 
-def _split(flat: Any, like: Leaves) -> Leaves:
+def _plan(like: Leaves) -> list[tuple[int, int, tuple[int, ...]]]:
+    """``(start, end, shape)`` of each leaf in the packed vector."""
     out, start = [], 0
     for a in like:
         end = start + a.size
-        out.append(flat[start:end].reshape(a.shape))
+        out.append((start, end, a.shape))
         start = end
     return out
 
 
-def _packable(u: Leaves, total: int) -> bool:
+def _split(flat: Any, plan: list[tuple[int, int, tuple[int, ...]]], writeable: bool) -> Leaves:
+    """Views of ``flat``, one per leaf (read-only unless ``writeable``)."""
+    out = [flat[s:e].reshape(shape) for s, e, shape in plan]
+    if not writeable:
+        for a in out:
+            a.flags.writeable = False
+    return out
+
+
+def _packable(u: Leaves) -> bool:
     """Several array leaves of one dtype, few elements in all: one block for the whole network."""
-    if len(u) < 2 or total > BLOCK:
+    if len(u) < 2 or type(u[0]) is not np.ndarray:
         return False
-    dtype = u[0].dtype
-    return all(type(a) is np.ndarray and a.dtype == dtype for a in u)
+    dtype, total = u[0].dtype, 0
+    for a in u:
+        if type(a) is not np.ndarray or a.dtype != dtype:
+            return False
+        total += a.size
+    return total <= BLOCK
 
 
 def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer[AdamState]:
@@ -86,7 +100,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
         mine, flat = memo[2 * which], memo[2 * which + 1]
         if len(mine) == len(leaves) and all(a is b for a, b in zip(leaves, mine, strict=True)):
             return flat
-        return np.concatenate([np.reshape(a, -1) for a in leaves])
+        return np.concatenate([a.reshape(-1) for a in leaves])
 
     def flat(u: Leaves, state: AdamState, params: Params, f: float) -> tuple[Leaves, AdamState]:
         expect_state(state, AdamState)
@@ -98,15 +112,13 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
         c1, root_c2 = 1 - b1**t, math.sqrt(1 - b2**t)
         # m_hat / (sqrt(v_hat) + eps) == (root_c2 / c1) * m / (sqrt(v) + eps * root_c2): one pass fewer
         c = (b1, 1 - b1, b2, 1 - b2, eps * root_c2, f * root_c2 / c1)
-        total = sum(np.size(a) for a in u)
-        if _packable(u, total):
-            g = np.concatenate([np.reshape(a, -1) for a in u])
+        if _packable(u):
+            g = np.concatenate([a.reshape(-1) for a in u])
             memo = last[0]
             m2, v2, out = _leaf(g, packed(mu, memo, 0), packed(nu, memo, 1), c)
             m2.flags.writeable = v2.flags.writeable = False
-            new_m, new_v, updates = _split(m2, u), _split(v2, u), _split(out, u)
-            for a in (*new_m, *new_v):
-                a.flags.writeable = False
+            plan = _plan(u)
+            new_m, new_v, updates = _split(m2, plan, False), _split(v2, plan, False), _split(out, plan, True)
             last[0] = (tuple(new_m), m2, tuple(new_v), v2)
         else:
             results = [_leaf(np.asarray(a), m, v, c) for a, m, v in zip(u, mu, nu, strict=True)]
