@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _torch, importtime, large, memory, scaling, tiny
+from . import _torch, importtime, large, layers, memory, scaling, tiny
 from ._timing import limit_threads, machine_lines
 from .peers import epoch_flops, synthetic_mnist
 
@@ -157,7 +157,15 @@ def main(argv: list[str] | None = None) -> None:
     imp = importtime.measure(repeats=3 if args.quick else 21)
     rows.append(row("import", "import nnfunc on top of numpy, vs numpy's own import", "ms", imp, 1e3))
 
+    _progress(began, "layers")
+    lt = layers.measure_tiny(steps=s.tiny_steps, repeats=s.repeats * 2 + 1, warmup=s.warmup)
+    lx, ly = synthetic_mnist(s.n_large)
+    lb = layers.measure_large(lx, ly, repeats=s.repeats, warmup=s.warmup)
+    del lx, ly
+
     print(markdown(rows))
+    print()
+    print(markdown(layers.rows(lt, lb), layers.HEADER))
     print()
 
     f32s, f64s = by.get(("float32", "sgd"), {}), by.get(("float64", "sgd"), {})
@@ -171,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         _check("large f32: adam / sgd epoch", _ratio(f32a, "nnfunc", f32s, "nnfunc"), 1.15),
         _check("large sgd: f64 / f32 epoch", _ratio(f64s, "nnfunc", f32s, "nnfunc"), 1.8, at_least=True),
         _check("import: nnfunc / numpy import time", _ratio(imp, "nnfunc", imp, "numpy"), importtime.TARGET),
+        *(_check(name, value, goal) for name, value, goal in layers.targets(lt, lb)),
     ]
     for label, m in ((", data writeable", mem.get("nnfunc")), (", data read-only", ro)):
         if m is None:
