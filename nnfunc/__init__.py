@@ -38,6 +38,7 @@ from .layers import (
     param,
     state,
 )
+from .lbfgs import LbfgsReport, lbfgs
 from .network import forward, grad, l2_mask, loss, sgd_step, value_and_grad, value_grad_and_state
 from .optim import (
     Optimizer,
@@ -97,6 +98,7 @@ __all__ = [
     "Key",
     "Layer",
     "LayerNorm",
+    "LbfgsReport",
     "OptState",
     "Optimizer",
     "Residual",
@@ -130,6 +132,7 @@ __all__ = [
     "inverse_time_decay",
     "join_schedules",
     "l2_mask",
+    "lbfgs",
     "leaky_relu",
     "lecun_normal",
     "linear_schedule",

@@ -43,6 +43,13 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
             "moons_two_hidden.png",
         },
     ),
+    "moons_lbfgs": (
+        {
+            *(f"lbfgs_{k}" for k in ("accuracy", "loss", "iterations", "evaluations", "converged", "seconds")),
+            *(f"sgd_{k}" for k in ("steps", "accuracy", "loss", "seconds")),
+        },
+        {"moons_lbfgs.png"},
+    ),
     "moons_sigmoid": (
         {"cost_after_iteration_0", "cost", "train_accuracy", "n_h_4_cost", "n_h_4_train_accuracy"},
         {"moons_sigmoid_cost.png"},
