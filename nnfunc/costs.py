@@ -92,7 +92,7 @@ def evaluate(cost: Cost, out: Array, y: Labels, weight: Array | None) -> Scalar:
         return cost.value(out, y)
     losses, _ = cost.per_sample(np.ascontiguousarray(out), y, False)
     if weight is None:
-        value: Scalar = losses.sum() / losses.shape[0]
+        value: Scalar = np.add.reduce(losses) / losses.shape[0]
         return value
     w = weight.astype(losses.dtype, copy=False)
     total = w.sum()
@@ -109,11 +109,11 @@ def evaluate_with_grad(cost: Cost, out: Array, y: Labels, weight: Array | None) 
         if g is out or not g.flags.writeable or g.base is not None:
             g = g.copy()
         return value, g
-    losses, g_rows = cost.per_sample(np.ascontiguousarray(out), y, True)
+    losses, g_rows = cost.per_sample(out if out.flags.c_contiguous else np.ascontiguousarray(out), y, True)
     assert g_rows is not None
     n = losses.shape[0]
     if weight is None:
-        mean: Scalar = losses.sum() / n
+        mean: Scalar = np.add.reduce(losses) / n
         g_rows /= n
         return mean, g_rows
     w = weight.astype(losses.dtype, copy=False)
@@ -353,18 +353,17 @@ def _softmax_ce(z: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
     shifted = z - row_max(z)  # C-contiguous: z is
     e = np.exp(shifted)
     total = row_sum(e)
-    log_total = np.log(total)
     g: Array | None = None
     if y.ndim == 1:
         at = np.arange(0, y.shape[0] * z.shape[1], z.shape[1]) + y
-        losses: Array = log_total[:, 0] - shifted.reshape(-1)[at]
+        losses: Array = np.log(total.reshape(-1)) - shifted.reshape(-1)[at]
         if grad:
             e /= total
             e.reshape(-1)[at] -= 1  # e is C-contiguous: reshape(-1) is a view
             g = e
     else:
         t: Array = y.astype(z.dtype, copy=False)  # float64 targets must not upcast float32 outputs
-        losses = row_sum(t * (log_total - shifted))[:, 0]
+        losses = row_sum(t * (np.log(total) - shifted))[:, 0]
         if grad:
             e /= total
             e *= row_sum(t)
