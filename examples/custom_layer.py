@@ -65,18 +65,6 @@ def network(key: nf.Key, *, dtype: Any = np.float64) -> nf.Sequential:
 Carry = tuple[nf.Sequential, nf.OptState]
 
 
-def adam_step(opt: nf.Optimizer[nf.OptState]) -> Any:
-    """A training step on any network: one training pass, one optimiser update."""
-
-    def step(carry: Carry, batch: nf.Batch) -> Carry:
-        params, state = carry
-        _, grads, params = nf.value_grad_and_state(params, batch)
-        updates, state = opt.update(grads, state, params)
-        return nf.apply_updates(params, updates), state
-
-    return step
-
-
 def main(args: Args) -> None:
     epochs = 20 if args.quick else 300
 
@@ -100,7 +88,7 @@ def main(args: Args) -> None:
         p = carry[0]
         return {
             "train_loss": float(nf.loss(p, nf.Batch(x, y), training=False)),
-            "test_loss": float(nf.loss(p, test_batch)),
+            "test_loss": float(nf.loss(p, test_batch, training=False)),
         }
 
     def per_epoch() -> Iterator[nf.Batches]:
@@ -108,7 +96,7 @@ def main(args: Args) -> None:
             yield nf.batches(k, x, y, batch_size=32)
 
     result = nf.fit(
-        adam_step(opt),
+        nf.optimizer_step(opt),
         (params, opt.init(params)),
         progress(per_epoch(), quick=args.quick, desc="prelu", total=epochs),
         evaluate=evaluate,

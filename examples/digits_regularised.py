@@ -85,22 +85,6 @@ def regularised_network(key: nf.Key, width: int = WIDTH) -> nf.Sequential:
 Carry = tuple[nf.Sequential, nf.OptState]
 
 
-def state_step(opt: nf.Optimizer[nf.OptState]) -> Callable[[Carry, nf.Batch], Carry]:
-    """One training pass (dropout from ``batch.key``, batch norm on batch statistics), one Adam update.
-
-    ``nf.value_grad_and_state`` also returns the network with its batch-norm running statistics
-    moved by this batch; the update applies to that network (the statistics get zero updates).
-    """
-
-    def step(carry: Carry, batch: nf.Batch) -> Carry:
-        params, state = carry
-        _, grads, params = nf.value_grad_and_state(params, batch, cost=COST, l2=L2)
-        updates, state = opt.update(grads, state, params)
-        return nf.apply_updates(params, updates), state
-
-    return step
-
-
 def train_regularised(
     key: nf.Key, train: Data, evaluate: Callable[[nf.Layer], dict[str, float]], *, epochs: int, quick: bool
 ) -> nf.Fit[Carry]:
@@ -113,8 +97,10 @@ def train_regularised(
         for k in nf.split(data_key, epochs):
             yield nf.batches(k, *train, batch_size=BATCH)  # each batch carries its own key, for dropout
 
+    # One training pass per step (dropout from batch.key, batch norm on batch statistics) and one Adam
+    # update; the step carries the batch-norm running statistics over from the forward pass.
     return nf.fit(
-        state_step(opt),
+        nf.optimizer_step(opt, cost=COST, l2=L2),
         (params, opt.init(params)),
         progress(per_epoch(), quick=quick, desc="regularised", total=epochs),
         evaluate=lambda carry: evaluate(carry[0]),
