@@ -12,7 +12,7 @@ from ._arrays import freeze_own
 from ._checks import check_count
 from ._typing import Features, Targets
 from .batch import Batch, freeze_rows
-from .random import Key, check_key, rng
+from .random import Key, check_key, child, rng
 
 
 def _check_flag(name: str, value: object) -> bool:
@@ -80,15 +80,15 @@ class Batches:
 
     def __iter__(self) -> Iterator[Batch]:
         data, size = self.data, self.batch_size
-        n, seed, path = len(data), self.key.seed, self.key.path
+        n, key = len(data), self.key
         for epoch in range(self.epochs):
             if size is None:  # the full batch: order does not change the mean gradient
-                yield Batch._trusted(data.x, data.y, data, data.sample_weight, Key(seed, (*path, epoch, 0)))
+                yield Batch._trusted(data.x, data.y, data, data.sample_weight, child(key, epoch, 0))
                 continue
-            order = rng(Key(seed, (*path, epoch))).permutation(n) if self.shuffle else None
+            order = rng(child(key, epoch)).permutation(n) if self.shuffle else None
             for i, start in enumerate(range(0, self._per_epoch() * size, size)):
-                stop, key = min(start + size, n), Key(seed, (*path, epoch, i))
-                yield _slice(data, start, stop, key) if order is None else _take(data, order[start:stop], key)
+                stop, own = min(start + size, n), child(key, epoch, i)
+                yield _slice(data, start, stop, own) if order is None else _take(data, order[start:stop], own)
 
 
 def batches(

@@ -42,6 +42,15 @@ class Key:
             raise TypeError(f"path: expected a tuple of non-negative integers, got {self.path!r}")
 
 
+def child(key: Key, *indices: int) -> Key:
+    """``Key(key.seed, (*key.path, *indices))`` without re-checking: for nnfunc's own non-negative indices
+    on a checked key (one key per minibatch costs 0.3 us instead of 3 us)."""
+    new = object.__new__(Key)
+    object.__setattr__(new, "seed", key.seed)
+    object.__setattr__(new, "path", (*key.path, *indices))
+    return new
+
+
 def split(key: Key, n: int = 2) -> tuple[Key, ...]:
     """``n`` independent child keys of ``key``; the same key always splits the same way.
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnfunc as nf
+from nnfunc.random import child
 from nnfunc.testing import strategies as nst
 
 
@@ -104,3 +105,18 @@ def test_no_global_random_state_is_read_or_written(global_state: None) -> None:
         again = _uses_of_randomness()
         for a, b in zip(reference, again, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**63), path=st.lists(st.integers(0, 10), max_size=3), more=st.lists(st.integers(0, 99)))
+def test_child_is_the_checked_key_of_the_longer_path(seed: int, path: list[int], more: list[int]) -> None:
+    key = nf.Key(seed, tuple(path))
+    got = child(key, *more)
+    assert got == nf.Key(seed, (*path, *more)) and hash(got) == hash(nf.Key(seed, (*path, *more)))
+    np.testing.assert_array_equal(nf.rng(got).random(3), nf.rng(nf.Key(seed, (*path, *more))).random(3))
+
+
+def test_batches_keys_are_children_of_the_epoch_and_batch() -> None:
+    key = nf.Key(5, (1,))
+    data = nf.batches(key, np.ones((5, 1)), np.zeros(5, dtype=int), batch_size=2, epochs=2)
+    assert [b.key for b in data] == [nf.Key(5, (1, e, i)) for e in range(2) for i in range(3)]
