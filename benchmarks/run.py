@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _torch, importtime, large, layers, memory, scaling, tiny
+from . import _torch, importtime, large, layers, memory, scaling, sparse, tiny
 from ._timing import limit_threads, machine_lines
 from .peers import epoch_flops, synthetic_mnist
 
@@ -163,6 +163,10 @@ def main(argv: list[str] | None = None) -> None:
     lb = layers.measure_large(lx, ly, repeats=s.repeats, warmup=s.warmup)
     del lx, ly
 
+    _progress(began, "sparse")
+    sr = sparse.measure(quick=args.quick, repeats=s.repeats, warmup=s.warmup)
+    rows.extend(row("sparse", case, unit, values) for case, unit, values in sparse.rows(sr))
+
     print(markdown(rows))
     print()
     print(markdown(layers.rows(lt, lb), layers.HEADER))
@@ -180,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         _check("large sgd: f64 / f32 epoch", _ratio(f64s, "nnfunc", f32s, "nnfunc"), 1.8, at_least=True),
         _check("import: nnfunc / numpy import time", _ratio(imp, "nnfunc", imp, "numpy"), importtime.TARGET),
         *(_check(name, value, goal) for name, value, goal in layers.targets(lt, lb)),
+        *(_check(name, value, goal) for name, value, goal in sparse.targets(sr)),
     ]
     for label, m in ((", data writeable", mem.get("nnfunc")), (", data read-only", ro)):
         if m is None:
