@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Generic, Literal, TypeVar
 
 from ._checks import check_count, check_number
+from .batch import Batch
 from .training import train
 
 C = TypeVar("C")
@@ -75,6 +76,18 @@ def _metrics(values: Mapping[str, float], epoch: int) -> Mapping[str, float]:
         raise TypeError(f"evaluate: expected numbers as metric values, got {dict(values)!r} after epoch {epoch}") from e
 
 
+EXPECTED_EPOCHS = (
+    "an iterable of epochs, each an iterable of batches, e.g. "
+    "(nf.batches(k, x, y, batch_size=32) for k in nf.split(key, n_epochs)) or [[batch]] * n_epochs"
+)
+
+
+def _check_epochs(epochs: object) -> None:
+    if isinstance(epochs, Batch) or not isinstance(epochs, Iterable):
+        got = "a single nf.Batch" if isinstance(epochs, Batch) else type(epochs).__name__
+        raise TypeError(f"epochs: expected {EXPECTED_EPOCHS}, got {got}")
+
+
 def fit(
     step_fn: Callable[[C, B], C],
     carry: C,
@@ -108,7 +121,10 @@ def fit(
     sign = 1.0 if mode == "min" else -1.0  # compare sign * value: lower is better
     history: list[Mapping[str, float]] = []
     best, best_epoch, best_value, waited, stopped = carry, -1, math.inf, 0, False
+    _check_epochs(epochs)
     for epoch, batches in enumerate(epochs):
+        if isinstance(batches, Batch):
+            raise TypeError(f"epochs: expected {EXPECTED_EPOCHS}, got an iterable of single nf.Batch objects")
         try:
             carry = train(step_fn, carry, batches)
         except FloatingPointError as e:

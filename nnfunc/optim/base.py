@@ -170,9 +170,9 @@ def _same_arrays(leaves: Leaves, like: Leaves) -> bool:
 
 
 def zeros_like(params: P) -> P:
-    """A tree of zeros shaped like ``params``, with its dtypes (fresh writeable arrays, rebuilt trusted)."""
+    """A tree of zeros shaped like ``params``, with its dtypes (read-only arrays, rebuilt trusted)."""
     leaves, treedef = tree_flatten(params)
-    result: P = treedef.unflatten([np.zeros_like(a) for a in leaves])
+    result: P = treedef.unflatten(freeze([np.zeros_like(a) for a in leaves]))
     return result
 
 

@@ -192,9 +192,8 @@ def multi_steps(inner: Optimizer[Any], every_k: int) -> Optimizer[MultiStepsStat
         if mini + 1 < k:
             zeros = [np.zeros_like(a) for a in u]
             return zeros, MultiStepsState(mini + 1, params.treedef.unflatten(freeze(summed)), state.inner_state)
-        for a in summed:
-            a /= k
-        out, inner_state = inner_flat(summed, state.inner_state, params, f)
+        mean = [a / k for a in summed]  # fresh arrays (0-d leaves sum to NumPy scalars: no in-place division)
+        out, inner_state = inner_flat(mean, state.inner_state, params, f)
         return out, MultiStepsState(0, zeros_like(params.tree), inner_state)
 
     return Optimizer(init, Transform(flat, fresh=_fresh(inner)))
