@@ -105,6 +105,17 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         },
         {"digits_regularised_curves.png"},
     ),
+    "text_classifier": (
+        {
+            "n_features",
+            "density",
+            "train_accuracy",
+            "test_accuracy",
+            "test_loss",
+            "sklearn_mlp_test_accuracy",
+        },
+        {"text_classifier_loss.png", "text_classifier_confusion.png"},
+    ),
 }
 
 
