@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import nnfunc as nf
 from nnfunc.schedules import (
     Schedule,
     constant_schedule,
@@ -124,3 +127,85 @@ def test_bad_arguments_are_refused_by_name(
 ) -> None:
     with pytest.raises(error, match=f"^{name}: "):
         factory(**kwargs)
+
+
+# --- linear_schedule, join_schedules, warmup_cosine_decay ------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(init=RATES, final=RATES, steps=st.integers(1, 1000), t=st.integers(0, 3000))
+def test_linear_schedule_is_a_line_then_final(init: float, final: float, steps: int, t: int) -> None:
+    s = nf.linear_schedule(init, final, steps)
+    assert s(0) == init and s(steps) == final and s(steps + 1) == final
+    want = init + (final - init) * min(t, steps) / steps
+    assert math.isclose(s(t), want, rel_tol=1e-12, abs_tol=1e-12)
+    assert min(init, final) - 1e-12 <= s(t) <= max(init, final) + 1e-12
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    bounds=st.lists(st.integers(1, 50), min_size=1, max_size=4, unique=True).map(sorted),
+    t=st.integers(0, 200),
+)
+def test_join_schedules_counts_each_schedule_from_its_own_start(bounds: list[int], t: int) -> None:
+    schedules = [functools.partial(lambda i, u: 100.0 * i + u, i) for i in range(len(bounds) + 1)]
+    joined = nf.join_schedules(schedules, bounds)
+    starts = [0, *bounds]
+    i = max(j for j, b in enumerate(starts) if b <= t)
+    assert joined(t) == 100.0 * i + (t - starts[i])
+    for j, b in enumerate(bounds, start=1):  # at a boundary the next schedule starts at its own step 0
+        assert joined(b) == 100.0 * j
+        assert joined(b - 1) == 100.0 * (j - 1) + (b - 1 - starts[j - 1])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    init=RATES,
+    peak=RATES,
+    final=RATES,
+    warmup=st.integers(1, 100),
+    more=st.integers(1, 500),
+    t=st.integers(0, 1000),
+)
+def test_warmup_cosine_decay_at_its_boundaries_and_between(
+    init: float, peak: float, final: float, warmup: int, more: int, t: int
+) -> None:
+    total = warmup + more
+    s = nf.warmup_cosine_decay(init, peak, warmup, total, final)
+    assert s(0) == init
+    assert math.isclose(s(warmup), peak, rel_tol=1e-12, abs_tol=1e-12)
+    assert math.isclose(s(total), final, rel_tol=1e-12, abs_tol=1e-12) and s(total + 7) == s(total)
+    if t < warmup:
+        want = init + (peak - init) * t / warmup
+    else:
+        progress = min(t - warmup, more) / more
+        want = final + (peak - final) * 0.5 * (1 + math.cos(math.pi * progress))
+    assert math.isclose(s(t), want, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_new_schedules_refuse_bad_arguments_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^steps: "):
+        nf.linear_schedule(0.1, 0.0, 0)
+    with pytest.raises(ValueError, match=r"^final: "):
+        nf.linear_schedule(0.1, -1.0, 10)
+    with pytest.raises(ValueError, match=r"^boundaries: expected 1 boundaries for 2 schedules"):
+        nf.join_schedules([nf.constant_schedule(0.1), nf.constant_schedule(0.2)], [])
+    with pytest.raises(ValueError, match=r"^boundaries: expected increasing"):
+        nf.join_schedules([nf.constant_schedule(0.1)] * 3, [5, 5])
+    with pytest.raises(TypeError, match=r"^boundaries\[0\]: expected an integer"):
+        nf.join_schedules([nf.constant_schedule(0.1)] * 2, [cast(Any, 2.5)])
+    with pytest.raises(TypeError, match=r"^schedules\[1\]: "):
+        nf.join_schedules([nf.constant_schedule(0.1), cast(Any, 0.2)], [3])
+    with pytest.raises(ValueError, match=r"^total_steps: expected an integer > warmup_steps"):
+        nf.warmup_cosine_decay(0.0, 1.0, 10, 10)
+
+
+def test_a_warmup_schedule_drives_an_optimiser() -> None:
+    params = {"w": np.ones(3)}
+    lr = nf.warmup_cosine_decay(0.0, 1.0, warmup_steps=2, total_steps=4)
+    opt = nf.sgd(lr)
+    state, sizes = opt.init(params), []
+    for _ in range(5):
+        u, state = opt.update(params, state, params)
+        sizes.append(float(-u["w"][0]))
+    np.testing.assert_allclose(sizes, [0.0, 0.5, 1.0, 0.5, 0.0], atol=1e-15)

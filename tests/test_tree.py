@@ -376,3 +376,20 @@ def test_a_leaf_is_a_tree_with_the_root_path() -> None:
     assert treedef.paths == ("<root>",) and treedef.unflatten(leaves) is leaves[0]
     with pytest.raises(ValueError, match="leaves: expected 1 leaves"):
         treedef.unflatten([])
+
+
+@settings(max_examples=60, deadline=None)
+@given(tree=RICH_TREES, data=st.data())
+def test_compiled_builders_and_matchers_agree_with_the_walk(tree: Any, data: st.DataObject) -> None:
+    leaves, treedef = tree_flatten(tree)
+    for _ in range(4):  # a structure used a few times gets compiled code: the same results
+        assert _exact(treedef.unflatten(leaves)) == _exact(tree)
+        got = treedef.leaves_of(tree)
+        assert got is not None and all(a is b for a, b in zip(got, leaves, strict=True))
+    other = data.draw(RICH_TREES)
+    other_leaves, other_def = tree_flatten(other)
+    matched = treedef.leaves_of(other)
+    if other_def is treedef:
+        assert matched is not None and all(a is b for a, b in zip(matched, other_leaves, strict=True))
+    else:
+        assert matched is None or other_def == treedef  # equal static values that are other objects
