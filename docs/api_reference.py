@@ -50,6 +50,7 @@ HEADER = """\
 
 Every public name of `nnfunc` (`import nnfunc as nf`), generated from the docstrings
 (`docs/api_reference.py` writes this page at each build from `nnfunc.__all__`).
+The examples assume `import numpy as np` and `import nnfunc as nf`, and run as doctests in CI.
 
 """
 
