@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _torch, importtime, large, layers, memory, scaling, sparse, tiny
+from . import _torch, importtime, large, layers, memory, scaling, sparse, tabular, tiny
 from ._timing import limit_threads, machine_lines
 from .peers import epoch_flops, synthetic_mnist
 
@@ -29,6 +29,7 @@ class Settings:
     """Sizes and repeats of one run of the suite."""
 
     tiny_steps: int
+    tabular_epochs: int
     n_large: int
     n_scaling: int
     widths: tuple[int, ...]
@@ -38,8 +39,8 @@ class Settings:
     memory_peers: tuple[str, ...]
 
 
-FULL = Settings(2000, 60_000, 4096, scaling.WIDTHS, scaling.BATCHES, 3, 1, ("nnfunc", *PEERS))
-QUICK = Settings(20, 1024, 512, (64, 128), (16, 64), 1, 0, ("nnfunc",))
+FULL = Settings(2000, 20, 60_000, 4096, scaling.WIDTHS, scaling.BATCHES, 3, 1, ("nnfunc", *PEERS))
+QUICK = Settings(20, 1, 1024, 512, (64, 128), (16, 64), 1, 0, ("nnfunc",))
 
 
 def _progress(began: float, what: str) -> None:
@@ -102,6 +103,13 @@ def main(argv: list[str] | None = None) -> None:
     _progress(began, "tiny")
     t = tiny.measure(steps=s.tiny_steps, repeats=s.repeats * 2 + 1, warmup=s.warmup, torch=torch)
     rows.append(row("tiny", "2-3-2 tanh, 200 moons, full-batch step", "us/step", t, 1e6))
+    general = tabular.measure_general_path(steps=s.tiny_steps, repeats=s.repeats * 2 + 1, warmup=s.warmup)
+    case = f"optimizer_step(nf.sgd); nf.sgd_step {general['special'] * 1e6:.3g}"
+    rows.append(row("tiny", case, "us/step", {"nnfunc": general["general"]}, 1e6))
+
+    _progress(began, "tabular")
+    tab = tabular.measure(epochs=s.tabular_epochs, repeats=s.repeats * 2 + 1, warmup=s.warmup, torch=torch)
+    rows.append(row("tabular", "569x30-64-2 relu, adam, batch 32, 1 thread", "us/step", tab, 1e6))
 
     _progress(began, "large")
     x, y = synthetic_mnist(s.n_large)
@@ -180,7 +188,11 @@ def main(argv: list[str] | None = None) -> None:
         _check("large f32 sgd: nnfunc / sklearn", _ratio(f32s, "nnfunc", f32s, "sklearn"), 0.5),
         _check("large f32 sgd: nnfunc / torch", _ratio(f32s, "nnfunc", f32s, "torch"), 0.65),
         _check("large f32 sgd: fraction of matmul ceiling", _ratio(f32s, "matmul", f32s, "nnfunc"), 0.8, at_least=True),
-        _check("large f32: adam / sgd epoch", _ratio(f32a, "nnfunc", f32s, "nnfunc"), 1.15),
+        _check("tiny: optimizer_step(sgd) / sgd_step", _ratio(general, "general", general, "special"), 1.15),
+        _check("tabular adam: nnfunc / sklearn", _ratio(tab, "nnfunc", tab, "sklearn"), 0.6),
+        _check("tabular adam: nnfunc / hand loop", _ratio(tab, "nnfunc", tab, "numpy"), 1.3),
+        _check("large f32: adam / sgd epoch", _ratio(f32a, "nnfunc", f32s, "nnfunc"), 1.6),
+        _check("large f32 adam: nnfunc / torch", _ratio(f32a, "nnfunc", f32a, "torch"), 0.85),
         _check("large sgd: f64 / f32 epoch", _ratio(f64s, "nnfunc", f32s, "nnfunc"), 1.8, at_least=True),
         _check("import: nnfunc / numpy import time", _ratio(imp, "nnfunc", imp, "numpy"), importtime.TARGET),
         *(_check(name, value, goal) for name, value, goal in layers.targets(lt, lb)),
