@@ -157,6 +157,9 @@ def test_inference_matches_dense(
     top = np.sort(proba_d, axis=1)
     clear = top[:, -1] - top[:, -2] > 1e-3  # rows whose label no rounding can flip
     np.testing.assert_array_equal(nf.predict(params, xs)[clear], nf.predict(params, xd)[clear])
+    if clear.all():
+        y = nf.predict(params, xd)[::-1]
+        assert nf.accuracy(params, xs, y) == nf.accuracy(params, xd, y)
 
 
 @pytest.mark.parametrize("kind", NETWORKS)
