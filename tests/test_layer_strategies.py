@@ -18,15 +18,18 @@ SMOOTH = st.sampled_from(nst.SMOOTH_ACTIVATIONS)  # finite differences need no k
 PER_SAMPLE = ("dense", "activation", "layer_norm", "residual")  # no layer that mixes the samples of a batch
 
 
+def _layers(layer: object) -> list[object]:
+    """Every layer in the tree under ``layer``, depth first, in order."""
+    found = [layer]
+    for child in (*getattr(layer, "layers", ()), getattr(layer, "inner", None)):
+        if child is not None:
+            found += _layers(child)
+    return found
+
+
 def _kinds(layer: object) -> set[str]:
     """The class names of every layer in the tree under ``layer``."""
-    found = {type(layer).__name__}
-    for child in getattr(layer, "layers", ()):
-        found |= _kinds(child)
-    inner = getattr(layer, "inner", None)
-    if inner is not None:
-        found |= _kinds(inner)
-    return found
+    return {type(child).__name__ for child in _layers(layer)}
 
 
 @settings(max_examples=30, deadline=None)
@@ -83,6 +86,34 @@ def test_sgd_step_keeps_the_structure_and_mutates_nothing(net: nf.Sequential, ke
     for leaf, old in zip(nf.tree_leaves(new), before, strict=True):
         assert not leaf.flags.writeable
         assert leaf.shape == old.shape and leaf.dtype == old.dtype
+
+
+OPTIMISERS = {
+    "sgd": lambda: nf.sgd(0.05),
+    "momentum": lambda: nf.momentum(0.05),
+    "adam": lambda: nf.adam(0.01),
+    "adamw": lambda: nf.adamw(0.01, weight_decay=0.1),
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(net=nst.layer_stacks(), key=nst.keys(), name=st.sampled_from(sorted(OPTIMISERS)))
+def test_optimizer_step_threads_running_statistics_and_mutates_nothing(
+    net: nf.Sequential, key: nf.Key, name: str
+) -> None:
+    opt = OPTIMISERS[name]()
+    batch = nst.batch_for(net, key, labels="real")
+    before = [leaf.copy() for leaf in nf.tree_leaves(net)]
+    new, _ = nf.optimizer_step(opt, cost=nf.mean_squared_error, l2=0.1)((net, opt.init(net)), batch)
+    _, _, moved = nf.value_grad_and_state(net, batch, cost=nf.mean_squared_error, l2=0.1)
+    assert type(new) is nf.Sequential and nf.summary(new) == nf.summary(net)
+    for old, leaf in zip(before, nf.tree_leaves(net), strict=True):
+        np.testing.assert_array_equal(old, leaf)
+    norms = [(a, b) for a, b in zip(_layers(new), _layers(moved), strict=True) if isinstance(a, nf.BatchNorm)]
+    for stepped, forward_moved in norms:  # running statistics from the forward pass, never from the optimiser
+        assert isinstance(forward_moved, nf.BatchNorm)
+        np.testing.assert_array_equal(stepped.running_mean, forward_moved.running_mean)
+        np.testing.assert_array_equal(stepped.running_var, forward_moved.running_var)
 
 
 @settings(max_examples=30, deadline=None)
