@@ -115,7 +115,9 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
         if _packable(u):
             g = np.concatenate([a.reshape(-1) for a in u])
             memo = last[0]
-            m2, v2, out = _leaf(g, packed(mu, memo, 0), packed(nu, memo, 1), c)
+            n, dtype = g.shape[0], g.dtype
+            m2, v2, out, tmp = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
+            _block(g, packed(mu, memo, 0), packed(nu, memo, 1), m2, v2, out, tmp, c)
             m2.flags.writeable = v2.flags.writeable = False
             plan = _plan(u)
             new_m, new_v, updates = _split(m2, plan, False), _split(v2, plan, False), _split(out, plan, True)
