@@ -14,7 +14,7 @@ batch = nf.Batch(x, y)
 
 # a Batch where the parameters go
 nf.forward(batch, x)  # E: arg-type
-nf.grad(batch, batch)  # E: arg-type
+nf.grad(batch, batch)  # E: type-var
 # an MLP where an array goes
 nf.forward(params, params)  # E: arg-type
 nf.Batch(params, y)  # E: arg-type

@@ -6,7 +6,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 import nnfunc as nf
-from nnfunc.optim import adam, optimizer_step, sgd
+from nnfunc import optimizer_step
+from nnfunc.optim import adam, sgd
 
 x: NDArray[np.float64] = np.zeros((8, 2))
 y: NDArray[np.intp] = np.zeros(8, dtype=np.intp)

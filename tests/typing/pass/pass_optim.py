@@ -8,7 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 import nnfunc as nf
-from nnfunc.optim import Optimizer, OptState, adam, apply_updates, momentum, optimizer_step, sgd
+from nnfunc import optimizer_step
+from nnfunc.optim import Optimizer, OptState, adam, apply_updates, momentum, sgd
 from nnfunc.schedules import exponential_decay
 
 x: NDArray[np.float64] = np.linspace(-1.0, 1.0, 16).reshape(8, 2)
