@@ -36,6 +36,7 @@ SECTIONS: dict[str, str] = {
     "nnfunc.predict": "Predictions",
     "nnfunc.training": "Training",
     "nnfunc.history": "Training",
+    "nnfunc.lbfgs": "Training",
     "nnfunc.optim": "Optimisers",
     "nnfunc.schedules": "Schedules",
     "nnfunc.io": "Files",

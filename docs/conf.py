@@ -57,7 +57,6 @@ _ALIASES = (
 )
 autodoc_type_aliases = {name: name for name in _ALIASES}
 autodoc_member_order = "bysource"
-autodoc_default_options = {"show-inheritance": False}
 autodoc_preserve_defaults = True
 python_use_unqualified_type_names = True
 add_module_names = True
