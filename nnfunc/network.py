@@ -7,7 +7,8 @@ backward pass needs; one backward pass returns the gradient, a network of the pa
 Training passes (``loss``, ``grad``, the steps) use the batch's key for random layers and batch
 statistics for batch norm; :func:`forward` is inference.
 
-``nf.MLP`` runs on a fast path with the same arithmetic and fewer temporaries.
+A plain stack of ``Dense`` layers (``nf.MLP``, or an ``nf.Sequential`` of ``Dense`` only) runs on a fast
+path with the same arithmetic and fewer temporaries.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .activations import Activation
 from .batch import Batch, as_features, fits_float32
 from .costs import Cost, Scalar, check_labels, check_output, evaluate, evaluate_with_grad, softmax_cross_entropy
 from .layers.base import DECAY, STATE, Context, Layer
+from .layers.combinators import Sequential
 from .layers.dense import Dense
 from .layers.mlp import MLP
 from .tree import TreeDef, tree_flatten
@@ -66,8 +68,9 @@ def _leaves_like(treedef: TreeDef, tree: Any) -> list[Any]:
 
 def network_dtype(params: Layer) -> np.dtype[Any] | None:
     """The float dtype of the network's arrays (``None`` for a network without any)."""
-    if type(params) is MLP:
-        return params.dtype
+    stack = _dense_stack(params)
+    if stack is not None:
+        return stack[0].w.dtype
     leaves, _ = flatten(params)
     for leaf in leaves:
         if isinstance(leaf, np.ndarray):
@@ -78,9 +81,10 @@ def network_dtype(params: Layer) -> np.dtype[Any] | None:
 
 
 def _widths(params: Layer) -> tuple[int | None, int | None]:
-    """``(n_in, n_out)`` where the layers fix them (read directly on the MLP fast path)."""
-    if type(params) is MLP:
-        return params.layers[0].w.shape[0], params.layers[-1].w.shape[1]
+    """``(n_in, n_out)`` where the layers fix them (read directly on the fast path)."""
+    stack = _dense_stack(params)
+    if stack is not None:
+        return stack[0].w.shape[0], stack[-1].w.shape[1]
     return params.n_in, params.n_out
 
 
@@ -119,28 +123,49 @@ def forward(params: Layer, x: Features) -> Array:
     params = check_network(params)
     a = as_features(x)
     a = _cast(params, a, a.dtype == np.float32 or fits_float32(a), _widths(params)[0])
-    if type(params) is MLP:
-        return _mlp_outputs(params, a)[-1]
+    stack = _dense_stack(params)
+    if stack is not None:
+        return _stack_outputs(stack, a)[-1]
     out, _ = params.forward(a, INFERENCE)
     return out.copy() if out is a or np.may_share_memory(out, a) else out
 
 
-# -- the MLP fast path ----------------------------------------------------------------------------------------
+# -- the fast path: a plain stack of Dense layers (an MLP, or a Sequential of Dense only) ---------------------
 
 
-def _mlp_outputs(params: MLP, x: Any) -> list[Array]:
+def _dense_stack(params: Layer) -> tuple[Dense, ...] | None:
+    """The layers of ``params`` when it is a plain stack of ``Dense`` layers, else ``None``."""
+    cls = type(params)
+    if cls is MLP:
+        return cast(MLP, params).layers
+    if cls is Sequential:
+        layers = cast(Sequential, params).layers
+        for layer in layers:
+            if type(layer) is not Dense:
+                return None
+        return cast(tuple[Dense, ...], layers)
+    return None
+
+
+def _restack(params: N, layers: tuple[Dense, ...]) -> N:
+    """A network of ``params``'s type (``MLP`` or ``Sequential``) around new layers nnfunc just made."""
+    net = object.__new__(type(params))
+    object.__setattr__(net, "layers", layers)
+    return net
+
+
+def _stack_outputs(stack: tuple[Dense, ...], x: Any) -> list[Array]:
     """``[x, a1, ..., aL]``: every layer's output, kept for the backward pass."""
     outs = [x]
-    for layer in params.layers:
+    for layer in stack:
         z = outs[-1] @ layer.w
         z += layer.b
         outs.append(layer.activation.forward(z, z))
     return outs
 
 
-def _mlp_backward(params: MLP, outs: list[Array], g: Array) -> list[tuple[Array, Array]]:
+def _stack_backward(layers: tuple[Dense, ...], outs: list[Array], g: Array) -> list[tuple[Array, Array]]:
     """``[(dL/dw, dL/db), ...]`` per layer from ``g = dL/d(output)`` (overwritten); no input gradient."""
-    layers = params.layers
     grads: list[tuple[Array, Array]] = []
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
@@ -175,8 +200,9 @@ def _penalty(params: Layer, l2: float) -> Scalar | int:
     """``l2/2`` times the sum of squares of the decayed leaves, in their dtype (0 when ``l2`` is 0)."""
     if not l2:
         return 0
-    if type(params) is MLP:
-        weights = [layer.w for layer in params.layers]
+    stack = _dense_stack(params)
+    if stack is not None:
+        weights = [layer.w for layer in stack]
     else:
         leaves, treedef = flatten(params)
         weights = [leaf for leaf, decayed in zip(leaves, _decayed(treedef), strict=True) if decayed]
@@ -214,15 +240,17 @@ def _frozen(a: Any) -> Any:
     return a
 
 
-def _mlp_value_and_grad(params: MLP, x: Any, batch: Batch, cost: Cost, l2: float) -> tuple[Scalar, MLP]:
-    outs = _mlp_outputs(params, x)
+def _stack_value_and_grad(
+    stack: tuple[Dense, ...], x: Any, batch: Batch, cost: Cost, l2: float
+) -> tuple[Scalar, tuple[Dense, ...]]:
+    outs = _stack_outputs(stack, x)
     value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
     layers = []
-    for layer, (dw, db) in zip(params.layers, _mlp_backward(params, outs, g), strict=True):
+    for layer, (dw, db) in zip(stack, _stack_backward(stack, outs, g), strict=True):
         if l2:
             dw += l2 * layer.w
         layers.append(_dense(dw, db, layer.activation))
-    return value + _penalty(params, l2), _mlp(tuple(layers))
+    return value, tuple(layers)
 
 
 def value_grad_and_state(
@@ -232,9 +260,10 @@ def value_grad_and_state(
     non-trained state (batch-norm running statistics) moved by this batch -- ``params`` itself when the
     network has none. A custom training step applies its update to ``params'``."""
     x, l2 = _check(params, batch, cost, l2)
-    if type(params) is MLP:
-        value, mlp_grad = _mlp_value_and_grad(cast(MLP, params), x, batch, cost, l2)
-        return value, cast(N, mlp_grad), params
+    stack = _dense_stack(params)
+    if stack is not None:
+        value, grads = _stack_value_and_grad(stack, x, batch, cost, l2)
+        return value + _penalty(params, l2), _restack(params, grads), params
     value, raw, saved = _training_pass(params, x, batch, cost, 1.0)
     grad = cast(N, raw)
     if l2:
@@ -267,8 +296,9 @@ def loss(
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"training: expected a bool, got {type(training).__name__}")
     x, l2 = _check(params, batch, cost, l2)
-    if type(params) is MLP:
-        out = _mlp_outputs(params, x)[-1]
+    stack = _dense_stack(params)
+    if stack is not None:
+        out = _stack_outputs(stack, x)[-1]
     else:
         out, _ = params.forward(x, Context(training=bool(training), key=batch.key))
         if params.n_out is None:
@@ -293,8 +323,9 @@ def sgd_step(params: N, batch: Batch, *, lr: float, cost: Cost = softmax_cross_e
     """
     lr = check_scalar("lr", lr)
     x, l2 = _check(params, batch, cost, l2)
-    if type(params) is MLP:
-        return cast(N, _mlp_sgd_step(cast(MLP, params), x, batch, cost, lr, l2))
+    stack = _dense_stack(params)
+    if stack is not None:
+        return _restack(params, _stack_sgd_step(stack, x, batch, cost, lr, l2))
     value, steps, saved = _training_pass(params, x, batch, cost, -lr)  # -lr * the cost's gradients
     check_finite(value)
     updated = params.updated(saved)
@@ -313,18 +344,20 @@ def sgd_step(params: N, batch: Batch, *, lr: float, cost: Cost = softmax_cross_e
     return result
 
 
-def _mlp_sgd_step(params: MLP, x: Any, batch: Batch, cost: Cost, lr: float, l2: float) -> MLP:
-    outs = _mlp_outputs(params, x)
+def _stack_sgd_step(
+    stack: tuple[Dense, ...], x: Any, batch: Batch, cost: Cost, lr: float, l2: float
+) -> tuple[Dense, ...]:
+    outs = _stack_outputs(stack, x)
     value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
     check_finite(value)  # NaN/inf parameters show in the cost at once
     g *= -lr
     decay = 1 - lr * l2  # w - lr*(dw + l2*w) == decay*w - lr*dw
     layers = []
-    for layer, (dw, db) in zip(params.layers, _mlp_backward(params, outs, g), strict=True):
+    for layer, (dw, db) in zip(stack, _stack_backward(stack, outs, g), strict=True):
         dw += layer.w * decay if l2 else layer.w  # dw and db are ours: add the old values in place
         db += layer.b
         layers.append(_dense(dw, db, layer.activation))
-    return _mlp(tuple(layers))
+    return tuple(layers)
 
 
 def _dense(w: Array, b: Array, activation: Activation) -> Dense:
@@ -337,11 +370,6 @@ def _dense(w: Array, b: Array, activation: Activation) -> Dense:
     object.__setattr__(layer, "activation", activation)
     return layer
 
-
-def _mlp(layers: tuple[Dense, ...]) -> MLP:
-    net = object.__new__(MLP)
-    object.__setattr__(net, "layers", layers)
-    return net
 
 
 def l2_mask(params: N) -> N:

@@ -156,5 +156,7 @@ def test_prelu_on_a_drawn_stack_matches_finite_differences(stack: nf.Sequential,
     assert isinstance(x, np.ndarray)
     inner, _ = stack.forward(x, Context(training=True, key=key))
     assume(np.abs(inner).min() > 1e-2)  # (no normalisation in the stack: it could amplify a step 100-fold)
-    report = check_layer(net, x, key=key, eps=1e-5)
+    # eps=1e-5 keeps the differences off PReLU's kink; their rounding error (~1e-11 |L| / eps) then
+    # needs an absolute floor of 1e-3 for entries with tiny gradients.
+    report = check_layer(net, x, key=key, eps=1e-5, floor=1e-3)
     assert report.max_rel_error < 1e-6, str(report)

@@ -43,10 +43,20 @@ def as_layers(name: str, items: object) -> tuple[Layer, ...]:
     return layers
 
 
+def _width(layer: Layer, side: str) -> int | None:
+    """``layer.n_in``/``n_out``, or ``None`` when the layer cannot tell (e.g. a user's property reading an
+    array on a tree that ``tree_map`` filled with other values)."""
+    try:
+        width = getattr(layer, side)
+    except (AttributeError, TypeError, IndexError):
+        return None
+    return width if isinstance(width, int) else None
+
+
 def _check_chain(name: str, layers: tuple[Layer, ...]) -> None:
     """Consecutive layers agree on their widths where both know them."""
     for i in range(1, len(layers)):
-        n_out, n_in = layers[i - 1].n_out, layers[i].n_in
+        n_out, n_in = _width(layers[i - 1], "n_out"), _width(layers[i], "n_in")
         if n_out is not None and n_in is not None and n_out != n_in:
             raise ValueError(f"{name}: {name}[{i}] expects {n_in} inputs but {name}[{i - 1}] gives {n_out}")
 
@@ -110,7 +120,12 @@ class Sequential(Layer):
 
     @property
     def n_in(self) -> int | None:
-        return self.layers[0].n_in
+        for layer in self.layers:
+            if layer.n_in is not None:
+                return layer.n_in
+            if not layer.keeps_width:
+                return None  # the first width is unknown
+        return None
 
     @property
     def n_out(self) -> int | None:
