@@ -532,14 +532,10 @@ def _node_name(d: TreeDef) -> str:
 
 
 def _key_difference(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[str, str, str]:
-    """The first key (in ``b``'s order, then ``a``'s) that only one of two dicts has."""
-    for k in b:
-        if k not in a:
-            return f"[{k!r}]", "no entry", "an entry"
-    for k in a:
-        if k not in b:
-            return f"[{k!r}]", "an entry", "no entry"
-    return "", f"keys {list(a)!r}", f"keys {list(b)!r}"  # equal as sets, not as sorted tuples (e.g. 1 and True)
+    """Two dicts' keys, at the path of the first key (in ``b``'s order, then ``a``'s) only one of them has."""
+    missing = [k for k in b if k not in a] + [k for k in a if k not in b]
+    where = f"[{missing[0]!r}]" if missing else ""  # none: equal as sets, not as sorted tuples (1 and True)
+    return where, f"keys {list(a)!r}", f"keys {list(b)!r}"
 
 
 def _describe_difference(a: TreeDef, b: TreeDef) -> tuple[str, str, str] | None:
