@@ -11,6 +11,7 @@ chosen network retrained and scored on the test set.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 
@@ -30,7 +31,8 @@ SIZES = (64, 48, 32, 10)
 # layer (hiddenLayer2 is a Layer like the others), so in nnfunc the output layer
 # is nf.sigmoid and the softmax is folded into the cost: its "logits" are the
 # sigmoid outputs. nf.predict's argmax then equals the tutorial's argmax of P.
-COST = nf.softmax_cross_entropy
+# nnfunc refuses a logits cost after a sigmoid output unless told this is meant:
+COST = dataclasses.replace(nf.softmax_cross_entropy, output="any")
 # Every lambda starts from the same weights, so the sweep compares lambdas and not
 # initialisations (on 482 validation digits, a different start moves the
 # accuracy by up to 0.02, more than most lambdas do). The tutorial draws new
