@@ -74,11 +74,14 @@ def _sparse_rows(x: Any, name: str) -> SparseRows:
     csr: Any = x.tocsr()  # another format or dtype: scipy builds new arrays, which are ours
     if csr.dtype not in (np.float32, np.float64):
         csr = csr.astype(np.float64)
-    if csr is x:  # the caller's own CSR matrix: share its arrays only if no one can write them
+    if csr is x:  # the caller's own CSR matrix: share each of its arrays only if no one can write it
         csr = copy.copy(x)  # our own object either way: the caller cannot swap the arrays of ours
-        shared = is_immutable(csr.data) and is_immutable(csr.indices) and is_immutable(csr.indptr)
-        if not (shared and csr.has_canonical_format):
+        if not csr.has_canonical_format:
             csr = x.copy()
+        else:
+            for part in ("data", "indices", "indptr"):
+                if not is_immutable(getattr(csr, part)):
+                    setattr(csr, part, getattr(csr, part).copy())
     csr.sum_duplicates()  # canonical (sorted, no duplicates), so scipy never sorts it in place later
     for a in (csr.data, csr.indices, csr.indptr):
         freeze_own(a)

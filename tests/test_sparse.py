@@ -129,3 +129,16 @@ def test_import_nnfunc_imports_no_scipy() -> None:
     code = "import sys, nnfunc; print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_each_immutable_part_is_shared_and_only_the_others_copied() -> None:
+    m = sp.csr_matrix(_dense_data(6, 4, nf.Key(2)))
+    m.indptr = m.indptr.copy()
+    m.indptr.flags.writeable = False  # owns its memory: shareable
+    m.data = m.data[:]  # a view of writeable memory, read-only view or not: copied
+    m.data.flags.writeable = False
+    batch = nf.Batch(m, np.zeros(6, dtype=int))
+    assert not isinstance(batch.x, np.ndarray)
+    assert batch.x.indptr is m.indptr
+    assert batch.x.data is not m.data and not batch.x.data.flags.writeable
+    assert not batch.x.indices.flags.writeable and m.indices.flags.writeable  # the caller's flags untouched
