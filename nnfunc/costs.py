@@ -56,6 +56,17 @@ class Cost:
         ...                   lambda o, y: (0.5 * np.sum((o - y) ** 2) / len(o), (o - y) / len(o)))
         >>> float(half_sq(np.ones((2, 1)), np.zeros((2, 1))))
         0.5
+
+    Give it a per-sample form and it takes sample weights like the built-in costs
+    (``per_sample(out, y, grad) -> (losses (n,), per-sample gradient (n, k) or None)``)::
+
+        >>> def per_sample(o, y, grad):
+        ...     r = o - y
+        ...     return 0.5 * (r * r).sum(axis=1), (r if grad else None)
+        >>> half_sq = nf.Cost("half_sq", "real", half_sq.value, half_sq.value_and_grad, per_sample=per_sample)
+        >>> batch = nf.Batch(np.ones((2, 1)), np.zeros((2, 1)), sample_weight=[1.0, 0.0])
+        >>> float(nf.loss(nf.init_mlp(nf.Key(0), (1, 1)), batch, cost=half_sq)) >= 0
+        True
     """
 
     name: str
@@ -453,8 +464,8 @@ def huber(delta: float = 1.0) -> Cost:
     output layer, real targets.
 
     >>> import numpy as np, nnfunc as nf
-    >>> float(nf.huber(1.0)(np.array([[0.5], [3.0]]), np.zeros(2)))
-    0.6875
+    >>> float(nf.huber(1.0)(np.array([[0.5], [3.0]]), np.zeros(2)))  # (0.5**2 / 2 + (3 - 1/2)) / 2
+    1.3125
     """
     d = check_scalar("delta", delta)
     if d == 0:
