@@ -1,7 +1,7 @@
 """Sparse inputs end to end: a ``scipy.sparse`` CSR/CSC ``x`` gives what its dense twin gives.
 
-For an ``nf.MLP`` (the fast path) and an ``nf.Sequential`` whose first layer is an ``nf.Dense`` (the
-general path, with batch norm, dropout, a residual block and layer norm behind it), in float32 and
+For an ``nf.MLP`` and a ``Sequential`` of its Dense layers (the fast path), and a ``Sequential`` whose first
+layer is an ``nf.Dense`` (the general path: dropout, a residual block, batch norm and layer norm), in float32 and
 float64: outputs, labels, probabilities, losses, gradients, SGD and Adam steps, and whole training
 runs over shuffled, weighted ``nf.batches``. float32 stays float32, gradients included; the sparse
 matrix is never densified (its ``toarray``/``todense`` raise, and a wide matrix trains within the
@@ -28,7 +28,7 @@ from nnfunc.testing import strategies as nst
 Arr = np.ndarray[Any, Any]
 T = TypeVar("T")
 DTYPES = (np.float32, np.float64)
-NETWORKS = ("mlp", "sequential", "normed")
+NETWORKS = ("mlp", "stack", "sequential", "normed")
 FORMATS: dict[str, type[Any]] = {
     "csr_matrix": sp.csr_matrix,
     "csc_matrix": sp.csc_matrix,
@@ -43,11 +43,13 @@ EXAMPLES = settings(max_examples=15, deadline=None)
 
 
 def _network(kind: str, key: nf.Key, n_in: int, width: int, n_out: int, dtype: Any) -> nf.Layer:
-    """An MLP ``n_in-width-width-n_out``; or a ``Sequential`` of the same Dense layers with dropout and a residual
-    block, and for ``"normed"`` batch norm and layer norm too."""
+    """An MLP ``n_in-width-width-n_out``; a ``Sequential`` of its Dense layers (``"stack"``); or one with dropout
+    and a residual block, and for ``"normed"`` batch norm and layer norm too."""
     mlp = nf.init_mlp(key, (n_in, width, width, n_out), hidden=nf.relu, dtype=dtype)
     if kind == "mlp":
         return mlp
+    if kind == "stack":  # Dense layers only: the MLP's fast path
+        return nf.Sequential(mlp.layers)
     first, middle, last = mlp.layers
     before: tuple[nf.Layer, ...] = (nf.BatchNorm(width, dtype=dtype),) if kind == "normed" else ()
     after: tuple[nf.Layer, ...] = (nf.LayerNorm(width, dtype=dtype),) if kind == "normed" else ()
