@@ -33,6 +33,7 @@ from .activations import Activation, sigmoid, softmax
 Scalar = np.floating[Any]
 TargetKind = Literal["classes", "binary", "real"]
 OutputKind = Literal["logits", "softmax", "sigmoid", "any"]
+_OUTPUTS = ("logits", "softmax", "sigmoid", "any")
 PerSample = Callable[[Array, Labels, bool], tuple[Array, "Array | None"]]
 """``(out (n, k), y, grad) -> (losses (n,), g (n, k) or None)``: unchecked, ``out`` C-contiguous; ``g`` is
 each sample's gradient (not divided by ``n``), a fresh array; ``None`` when ``grad`` is false."""
@@ -75,6 +76,20 @@ class Cost:
     value_and_grad: Callable[[Array, Labels], tuple[Scalar, Array]] = field(compare=False, repr=False)
     output: OutputKind = "any"
     per_sample: PerSample | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"name: expected a string, got {type(self.name).__name__}")
+        for arg, allowed in (("targets", ("classes", "binary", "real")), ("output", _OUTPUTS)):
+            got = getattr(self, arg)
+            if not isinstance(got, str):
+                raise TypeError(f"{arg}: expected one of {', '.join(map(repr, allowed))}, got {type(got).__name__}")
+            if got not in allowed:
+                raise ValueError(f"{arg}: expected one of {', '.join(map(repr, allowed))}, got {got!r}")
+        for arg in ("value", "value_and_grad", "per_sample"):
+            fn = getattr(self, arg)
+            if not callable(fn) and not (arg == "per_sample" and fn is None):
+                raise TypeError(f"{arg}: expected a function, got {type(fn).__name__}")
 
     def __call__(self, out: Array, y: Labels) -> Scalar:
         """The mean cost of outputs ``out`` ``(n, k)`` against labels ``y``."""

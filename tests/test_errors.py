@@ -6,6 +6,7 @@ message must name. Messages must also say what was expected or needed.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -330,6 +331,20 @@ def _direct_cost_cases() -> list[Case]:
     return cases
 
 
+def _cost_cases() -> list[Case]:
+    v, vg = nf.mean_squared_error.value, nf.mean_squared_error.value_and_grad
+    return [
+        ("Cost-name_int", lambda: NF.Cost(3, "real", v, vg), TypeError, "name"),
+        ("Cost-targets_other", lambda: NF.Cost("c", "regression", v, vg), ValueError, "targets"),
+        ("Cost-targets_none", lambda: NF.Cost("c", None, v, vg), TypeError, "targets"),
+        ("Cost-output_other", lambda: NF.Cost("c", "real", v, vg, "probabilities"), ValueError, "output"),
+        ("Cost-output_bool", lambda: NF.Cost("c", "real", v, vg, True), TypeError, "output"),
+        ("Cost-value_not_callable", lambda: NF.Cost("c", "real", 1.0, vg), TypeError, "value"),
+        ("Cost-per_sample_not_callable", lambda: NF.Cost("c", "real", v, vg, per_sample=1), TypeError, "per_sample"),
+        ("replace-output_other", lambda: dataclasses.replace(NF.mean_squared_error, output="x"), ValueError, "output"),
+    ]
+
+
 def _key_cases() -> list[Case]:
     return [
         ("Key-negative", lambda: NF.Key(-1), ValueError, "seed"),
@@ -409,6 +424,7 @@ CASES: list[Case] = [
     *_batches_cases(),
     *_label_helpers_cases(),
     *_key_cases(),
+    *_cost_cases(),
     *_tree_cases(),
     *_optimizer_cases(),
 ]
