@@ -17,7 +17,7 @@ from typing import Generic, Literal, TypeVar
 
 from ._checks import check_count, check_number
 from .batch import Batch
-from .training import train
+from .training import check_batches, check_finite_carry, train
 
 C = TypeVar("C")
 X = TypeVar("X")
@@ -29,15 +29,23 @@ def scan(step_fn: Callable[[C, X], tuple[C, Y]], carry: C, xs: Iterable[X]) -> t
     """Fold ``step_fn(carry, x) -> (carry, y)`` over ``xs``; return the last carry and every ``y`` in order.
 
     Equal to the loop ``for x in xs: carry, y = step_fn(carry, x); ys.append(y)``.
-    A step raising ``FloatingPointError`` (a diverged loss) is reported with its index.
+    A step raising ``FloatingPointError`` (a diverged loss) is reported with its index, and so
+    is a last step that returned non-finite float arrays in the carry (as :func:`nnfunc.train`).
     """
+    check_batches("xs", xs)
     ys: list[Y] = []
+    i = -1
     for i, x in enumerate(xs):
         try:
             carry, y = step_fn(carry, x)
         except FloatingPointError as e:
             raise FloatingPointError(f"step {i}: {e}") from e
         ys.append(y)
+    if i >= 0:
+        try:
+            check_finite_carry(carry)
+        except FloatingPointError as e:
+            raise FloatingPointError(f"step {i}: {e}") from e
     return carry, tuple(ys)
 
 

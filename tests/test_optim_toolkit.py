@@ -292,6 +292,12 @@ def test_divergence_on_the_last_step_is_caught() -> None:
     batch = nf.Batch(x, np.arange(8) % 2)
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"^step 0: .*diverged"):
         nf.train(functools.partial(nf.sgd_step, lr=1.7e308), params, [batch])
+
+    def scanned(p: nf.MLP, b: nf.Batch) -> tuple[nf.MLP, float]:
+        return nf.sgd_step(p, b, lr=1.7e308), 0.0
+
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"^step 0: .*diverged"):
+        nf.scan(scanned, params, [batch])
     for opt in (nf.sgd(1.7e308), nf.momentum(1.7e308)):  # (Adam's step is at most lr: finite)
         with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"^step 0: .*diverged"):
             nf.train(nf.optimizer_step(opt), (params, opt.init(params)), [batch])
@@ -308,6 +314,8 @@ def test_one_batch_instead_of_batches_says_what_was_expected() -> None:
         nf.fit(step, params, [one, one], evaluate=lambda p: {"loss": 0.0})
     with pytest.raises(TypeError, match=r"^epochs: expected an iterable of epochs"):
         nf.fit(step, params, one, evaluate=lambda p: {"loss": 0.0})
+    with pytest.raises(TypeError, match=r"^xs: expected an iterable of batches"):
+        nf.scan(lambda c, b: (c, 0.0), params, one)
     assert nf.train(step, params, itertools.repeat(batch, 2)) is not params
 
 
