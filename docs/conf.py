@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,21 @@ def _process_docstring(app: object, what: str, name: str, obj: object, options: 
     gallery_conf.literal_blocks(lines)
 
 
+_FORWARD_REF = re.compile(r"TypeAliasForwardRef\('(\w+)'\)")
+
+
+def _process_signature(
+    app: object, what: str, name: str, obj: object, options: object, signature: str | None, annotation: str | None
+) -> tuple[str | None, str | None]:
+    """Show a type alias nested in another type (``tuple[Array, ...]``) by its name, as at the top level."""
+
+    def named(text: str | None) -> str | None:
+        return _FORWARD_REF.sub(r"\1", text) if text else text
+
+    return named(signature), named(annotation)
+
+
 def setup(app: Any) -> None:
-    """Register the docstring hook."""
+    """Register the docstring and signature hooks."""
     app.connect("autodoc-process-docstring", _process_docstring)
+    app.connect("autodoc-process-signature", _process_signature)
