@@ -90,6 +90,12 @@ def _widths(params: Layer) -> tuple[int | None, int | None]:
 
 def _cast(params: Layer, x: Any, fits32: bool, n_in: int | None) -> Any:
     """Inputs in the network's dtype (a float32 network refuses values float32 cannot hold)."""
+    if not isinstance(x, np.ndarray) and not params.takes_sparse:
+        raise TypeError(
+            f"x: a scipy.sparse matrix needs a network whose first layer multiplies it without densifying it "
+            f"(nf.Dense); this {type(params).__name__} starts otherwise: put an nf.Dense first, or pass "
+            f"x.toarray() if a dense copy fits in memory"
+        )
     if n_in is not None and x.shape[1] != n_in:
         raise ValueError(f"x: expected shape (n, {n_in}) for a network with {n_in} inputs, got {x.shape}")
     dtype = network_dtype(params)
@@ -369,7 +375,6 @@ def _dense(w: Array, b: Array, activation: Activation) -> Dense:
     object.__setattr__(layer, "b", b)
     object.__setattr__(layer, "activation", activation)
     return layer
-
 
 
 def l2_mask(params: N) -> N:

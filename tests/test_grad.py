@@ -60,13 +60,18 @@ def test_grad_matches_finite_differences(
     sizes = data.draw(nst.layer_sizes(max_hidden=3, n_out=n_out))
     params = data.draw(nst.networks(st.just(sizes), hidden=st.just(hidden), output=st.just(output), dtype=F64))
     batch = data.draw(nst.batches(params, labels=labels, max_samples=6))
+    assert isinstance(batch.x, np.ndarray)
     assume(_distance_to_kinks(params, batch.x) > 1e-2)  # finite differences need a smooth neighbourhood
     report = check_grad(_loss_fn(batch, cost, l2), params, _grad_fn(batch, cost, l2))
     assert report.max_rel_error < 1e-6, str(report)
 
 
 @settings(max_examples=30, deadline=None)
-@given(params=nst.networks(dtype=F64, sizes=nst.layer_sizes(n_out=3), output=LOGITS), key=nst.keys(), l2=st.sampled_from([0.0, 0.1]))
+@given(
+    params=nst.networks(dtype=F64, sizes=nst.layer_sizes(n_out=3), output=LOGITS),
+    key=nst.keys(),
+    l2=st.sampled_from([0.0, 0.1]),
+)
 def test_gradient_of_mean_is_mean_of_per_sample_gradients(params: nf.MLP, key: nf.Key, l2: float) -> None:
     batch = nst.batch_for(params, key, labels="classes", n=5)
     whole = nf.tree_leaves(nf.grad(params, batch, l2=l2))
@@ -78,7 +83,9 @@ def test_gradient_of_mean_is_mean_of_per_sample_gradients(params: nf.MLP, key: n
 
 
 @settings(max_examples=30, deadline=None)
-@given(params=nst.networks(dtype=F64, sizes=nst.layer_sizes(n_out=2), output=LOGITS), key=nst.keys(), perm_key=nst.keys())
+@given(
+    params=nst.networks(dtype=F64, sizes=nst.layer_sizes(n_out=2), output=LOGITS), key=nst.keys(), perm_key=nst.keys()
+)
 def test_gradient_is_invariant_to_sample_order(params: nf.MLP, key: nf.Key, perm_key: nf.Key) -> None:
     batch = nst.batch_for(params, key, labels="onehot", n=7)
     order = nf.rng(perm_key).permutation(7)
@@ -88,7 +95,9 @@ def test_gradient_is_invariant_to_sample_order(params: nf.MLP, key: nf.Key, perm
 
 
 @settings(max_examples=30, deadline=None)
-@given(params=nst.networks(sizes=nst.layer_sizes(n_out=3), output=LOGITS), key=nst.keys(), l2=st.sampled_from([0.0, 0.05]))
+@given(
+    params=nst.networks(sizes=nst.layer_sizes(n_out=3), output=LOGITS), key=nst.keys(), l2=st.sampled_from([0.0, 0.05])
+)
 def test_value_and_grad_agrees_with_loss_and_grad(params: nf.MLP, key: nf.Key, l2: float) -> None:
     batch = nst.batch_for(params, key, labels="classes")
     value, g = nf.value_and_grad(params, batch, l2=l2)
@@ -98,7 +107,9 @@ def test_value_and_grad_agrees_with_loss_and_grad(params: nf.MLP, key: nf.Key, l
 
 
 @settings(max_examples=30, deadline=None)
-@given(params=nst.networks(sizes=nst.layer_sizes(n_out=2), output=LOGITS), key=nst.keys(), l2=st.sampled_from([0.0, 0.05]))
+@given(
+    params=nst.networks(sizes=nst.layer_sizes(n_out=2), output=LOGITS), key=nst.keys(), l2=st.sampled_from([0.0, 0.05])
+)
 def test_sgd_step_is_params_minus_lr_times_grad(params: nf.MLP, key: nf.Key, l2: float) -> None:
     batch = nst.batch_for(params, key, labels="classes")
     g = nf.grad(params, batch, l2=l2)

@@ -173,7 +173,8 @@ def test_training_steps_thread_batch_norm_state_and_never_train_it() -> None:
             nf.Dense(gen.standard_normal((4, 2)), np.zeros(2)),
         )
     )
-    batch = nf.Batch(gen.standard_normal((16, 3)) + 2, gen.integers(0, 2, 16))
+    x = gen.standard_normal((16, 3)) + 2
+    batch = nf.Batch(x, gen.integers(0, 2, 16))
     g = nf.grad(net, batch, l2=0.5)
     bn_grad = g.layers[1]
     assert isinstance(bn_grad, nf.BatchNorm)
@@ -181,7 +182,7 @@ def test_training_steps_thread_batch_norm_state_and_never_train_it() -> None:
     stepped = nf.sgd_step(net, batch, lr=0.1, l2=0.5)
     bn_old, bn_new = net.layers[1], stepped.layers[1]
     assert isinstance(bn_old, nf.BatchNorm) and isinstance(bn_new, nf.BatchNorm)
-    _, saved = net.forward(batch.x, Context(training=True))
+    _, saved = net.forward(x, Context(training=True))
     expected = bn_old.updated(saved[1])
     np.testing.assert_allclose(bn_new.running_mean, expected.running_mean)
     np.testing.assert_allclose(bn_new.running_var, expected.running_var)

@@ -36,7 +36,9 @@ FORMATS: dict[str, type[Any]] = {
     "csc_array": sp.csc_array,
 }
 TOL: dict[Any, dict[str, float]] = {
-    np.float32: {"rtol": 2e-4, "atol": 2e-5},
+    # float32: sparse and dense products sum in other orders, and batch norm over a few samples amplifies
+    # that rounding (1e-4 seen); a sparse-path bug is off by far more
+    np.float32: {"rtol": 1e-3, "atol": 1e-4},
     np.float64: {"rtol": 1e-9, "atol": 1e-12},
 }
 EXAMPLES = settings(max_examples=15, deadline=None)
@@ -459,3 +461,17 @@ def test_import_and_dense_use_import_no_scipy() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]", proc.stdout
+
+
+@pytest.mark.parametrize(
+    "first",
+    [nf.LayerNorm(3), nf.Residual(nf.Dense(np.eye(3), np.zeros(3))), nf.Dropout(0.5)],
+    ids=["layer_norm", "residual", "dropout"],
+)
+def test_a_network_that_cannot_take_sparse_input_says_so(first: nf.Layer) -> None:
+    x = sp.random(20, 3, density=0.3, format="csr", random_state=0)
+    net = nf.Sequential([first, nf.Dense(np.ones((3, 2)), np.zeros(2))])
+    with pytest.raises(TypeError, match=r"^x: a scipy\.sparse matrix needs"):
+        nf.forward(net, x)
+    with pytest.raises(TypeError, match=r"^x: a scipy\.sparse matrix needs"):
+        nf.grad(net, nf.Batch(x, np.arange(20) % 2, key=nf.Key(0)))

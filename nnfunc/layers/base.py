@@ -126,6 +126,12 @@ class Layer:
         return None
 
     @property
+    def takes_sparse(self) -> bool:
+        """Whether a ``scipy.sparse`` input goes through without being densified (a layer that starts by
+        multiplying its input by weights, like ``Dense``)."""
+        return False
+
+    @property
     def n_out(self) -> int | None:
         """Number of outputs, when the layer fixes it."""
         return None

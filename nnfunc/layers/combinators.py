@@ -119,6 +119,10 @@ class Sequential(Layer):
         return self.layers[-1].output_activation
 
     @property
+    def takes_sparse(self) -> bool:
+        return self.layers[0].takes_sparse
+
+    @property
     def n_in(self) -> int | None:
         for layer in self.layers:
             if layer.n_in is not None:
@@ -217,6 +221,10 @@ class Concatenate(Layer):
         if all(new is old for new, old in zip(branches, self.branches, strict=True)):
             return self
         return trusted(Concatenate, branches=branches)
+
+    @property
+    def takes_sparse(self) -> bool:
+        return all(b.takes_sparse for b in self.branches)
 
     @property
     def n_in(self) -> int | None:

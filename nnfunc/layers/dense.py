@@ -77,5 +77,9 @@ class Dense(Layer):
         return int(self.w.shape[0]) if isinstance(self.w, np.ndarray) else None
 
     @property
+    def takes_sparse(self) -> bool:
+        return True
+
+    @property
     def n_out(self) -> int | None:
         return int(self.w.shape[1]) if isinstance(self.w, np.ndarray) else None

@@ -80,6 +80,10 @@ class MLP(Layer):
         return self.layers[0].n_in
 
     @property
+    def takes_sparse(self) -> bool:
+        return True
+
+    @property
     def n_out(self) -> int | None:
         return self.layers[-1].n_out
 
