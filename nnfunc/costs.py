@@ -18,12 +18,13 @@ sample weights then); give ``per_sample`` to make a user's cost weightable.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._checks import all_finite, check_count, check_number, check_scalar
 from ._ops import row_max, row_sum
@@ -374,6 +375,14 @@ def _eps(p: Array) -> float:
 # -- softmax cross-entropy on logits --------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _row_starts(n: int, k: int) -> NDArray[np.intp]:
+    """``[0, k, 2k, ...]`` ``(n,)``, read-only and memoised: the same batch shapes recur every step."""
+    starts = np.arange(0, n * k, k, dtype=np.intp)
+    starts.flags.writeable = False
+    return starts
+
+
 def _softmax_ce(z: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
     # Per sample: log(sum exp(z - m)) - (z_y - m), two terms >= 0, so the sum never cancels.
     shifted = z - row_max(z)  # C-contiguous: z is
@@ -381,7 +390,7 @@ def _softmax_ce(z: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
     total = row_sum(e)
     g: Array | None = None
     if y.ndim == 1:
-        at = np.arange(0, y.shape[0] * z.shape[1], z.shape[1]) + y
+        at = _row_starts(y.shape[0], z.shape[1]) + y  # flat index of [i, y[i]]
         losses: Array = np.log(total.reshape(-1)) - shifted.reshape(-1)[at]
         if grad:
             e /= total
