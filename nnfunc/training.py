@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from .costs import Cost, softmax_cross_entropy
 from .layers.base import Layer
 from .network import state_indices, value_grad_and_state
 from .optim.base import Optimizer, Params, Transform, add_leaves, flat_update
-from .tree import TreeDef, match_leaves, tree_flatten, tree_leaves
+from .tree import match_leaves, tree_flatten, tree_leaves
 
 C = TypeVar("C")
 B = TypeVar("B")
@@ -73,6 +73,15 @@ def train(step_fn: Callable[[C, B], C], params: C, batches: Iterable[B]) -> C:
     return carry
 
 
+def _axpy(factor: float, g: Any, p: Any) -> Any:
+    """``p + factor * g`` in one fresh read-only array (of ``g``'s dtype, the parameters')."""
+    out = g * factor
+    out += p
+    if type(out) is np.ndarray:
+        out.flags.writeable = False
+    return out
+
+
 def optimizer_step(
     opt: Optimizer[S], *, cost: Cost = softmax_cross_entropy, l2: float = 0.0
 ) -> Callable[[tuple[P, S], Batch], tuple[P, S]]:
@@ -99,7 +108,9 @@ def optimizer_step(
     flat = flat_update(opt)
     linear = update.linear if isinstance(update, Transform) else None
     fresh = isinstance(update, Transform) and update.fresh
-    seen: list[TreeDef | None] = [None]  # a memo: results never depend on it
+    # memos (results never depend on them): the last structure seen with its non-trained leaves,
+    # and the parameters the last step returned with their leaves
+    seen: list[Any] = [None, (), None, None]
 
     def step(carry: tuple[P, S], batch: Batch) -> tuple[P, S]:
         if type(carry) is not tuple or len(carry) != 2:
@@ -109,24 +120,28 @@ def optimizer_step(
         value, grads, params = value_grad_and_state(params, batch, cost=cost, l2=l2)
         if not math.isfinite(value):
             raise FloatingPointError(f"loss is {value}: training diverged (try a smaller learning rate)")
-        pdef = seen[0]  # the structure of the last step's parameters: usually this step's too
-        p = None if pdef is None else pdef.leaves_of(params)
-        if p is None or pdef is None:
-            p, pdef = tree_flatten(params)
-            seen[0] = pdef
+        pdef, frozen, last, last_leaves = seen
+        if params is last:  # what this step returned last time: its leaves are known
+            p = last_leaves
+        else:
+            p = None if pdef is None else pdef.leaves_of(params)
+            if p is None or pdef is None:
+                p, pdef = tree_flatten(params)
+                frozen = state_indices(pdef)
         g = pdef.leaves_of(grads)  # nnfunc's gradient has the parameters' structure
         if g is None:
             g, gdef = tree_flatten(grads)
             match_leaves("grads", g, gdef, p, pdef)
-        if linear is not None:  # u = factor * g (sgd and other pure scalings): no pass of its own
+        if linear is not None:  # sgd and other pure scalings: params + factor * g, two passes per leaf
             factor, state = linear(state)
-            u = [a * factor for a in g]
+            leaves = [_axpy(factor, a, w) for a, w in zip(g, p, strict=True)]
         else:
             u, state = flat(g, state, Params(p, pdef, params), 1.0)
-        leaves = add_leaves(p, u, g if fresh else None)
-        for i in state_indices(pdef):
+            leaves = add_leaves(p, u, g if fresh else None)
+        for i in frozen:
             leaves[i] = p[i]  # never trained, never decayed: whatever the optimiser made of a zero gradient
         new: P = pdef.unflatten(leaves)
+        seen[:] = [pdef, frozen, new, leaves]
         return new, state
 
     return step

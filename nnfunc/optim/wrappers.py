@@ -85,6 +85,17 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
     if n == 0 or len(lins) < n:
         return Optimizer(init, Transform(flat, fresh=fresh))
 
+    if n == 1:  # sgd: one scaling
+        only = lins[0]
+
+        def single(state: OptState) -> tuple[float, OptState]:
+            if type(state) is not tuple or len(state) != 1:
+                check(state)
+            f, s = only(state[0])
+            return f, (s,)
+
+        return Optimizer(init, Transform(flat, single, fresh=fresh))
+
     def linear(state: OptState) -> tuple[float, OptState]:
         check(state)
         f, new = 1.0, []
