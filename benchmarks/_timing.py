@@ -75,3 +75,12 @@ def machine_lines(torch: Any | None) -> list[str]:
         f"torch {torch.__version__ if torch is not None else 'not installed (column skipped)'}",
         *_blas_lines(torch),
     ]
+
+
+def read_only_owner(a: Any) -> Any:
+    """``a`` made read-only down to its memory, nnfunc's idiom for sharing a large data set: the array
+    that owns the memory is marked read-only (a view is copied first, once), so ``nf.batches`` shares it."""
+    if a.base is not None:
+        a = a.copy()
+    a.flags.writeable = False
+    return a

@@ -35,6 +35,7 @@ from sklearn.datasets import make_moons
 import nnfunc as nf
 
 from . import large, tiny
+from ._timing import read_only_owner
 from .peers import Floats, Ints, synthetic_mnist
 
 
@@ -123,8 +124,7 @@ def epoch(params: nf.Layer, x: Floats, y: Ints) -> object:
 
 
 def large_runs(x: Floats, y: Ints) -> dict[str, Callable[[], object]]:
-    x, y = x.view(), y.view()
-    x.flags.writeable = y.flags.writeable = False  # nnfunc's idiom for large data: shared, not copied
+    x, y = read_only_owner(x), read_only_owner(y)  # nnfunc's idiom for large data: shared, not copied
     mlp, seq, composed = large_networks()
     return {
         "mlp": functools.partial(epoch, mlp, x, y),

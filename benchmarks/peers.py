@@ -22,6 +22,8 @@ from sklearn.neural_network import MLPClassifier
 
 import nnfunc as nf
 
+from ._timing import read_only_owner
+
 Floats = NDArray[np.floating[Any]]
 Ints = NDArray[np.int64]
 
@@ -63,8 +65,7 @@ def nnfunc_epoch(
     """
     params = nf.init_mlp(nf.Key(seed), sizes, hidden=nf.relu, init=nf.he_normal, dtype=x.dtype)
     if share:
-        x, y = x.view(), y.view()
-        x.flags.writeable = y.flags.writeable = False
+        x, y = read_only_owner(x), read_only_owner(y)
     data = nf.batches(nf.Key(seed + 1), x, y, batch_size=batch_size)
     if solver == "sgd":
         return nf.train(functools.partial(nf.sgd_step, lr=lr, cost=nf.softmax_cross_entropy), params, data)

@@ -81,8 +81,9 @@ def bag_of_words(
     np.log1p(x.data, out=x.data)
     norms = np.sqrt(np.add.reduceat(x.data * x.data, x.indptr[:-1]))
     x.data /= np.repeat(norms, np.diff(x.indptr)).astype(np.float32)
+    x.data, x.indices = x.data.copy(), x.indices.copy()  # scipy leaves them views of writeable arrays
     for a in (x.data, x.indices, x.indptr):
-        a.flags.writeable = False
+        a.flags.writeable = False  # read-only owners: nf.batches shares them
     return x, y
 
 

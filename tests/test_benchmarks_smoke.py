@@ -25,6 +25,6 @@ def test_quick_suite_runs_and_prints_the_tables(tmp_path: Path) -> None:
     out = proc.stdout
     for header in ("| workload", "nnfunc/numpy", "nnfunc/sklearn", "| target", "| measured", "# blas"):
         assert header in out, f"missing {header!r} in:\n{out}"
-    for workload in ("| tiny", "| large", "| scaling", "| memory"):
+    for workload in ("| tiny", "| large", "| scaling", "| memory", "| tabular", "| sparse", "| import"):
         assert workload in out, f"missing row {workload!r} in:\n{out}"
     assert (tmp_path / "scaling.png").stat().st_size > 0
