@@ -110,7 +110,7 @@ def optimizer_step(
     fresh = isinstance(update, Transform) and update.fresh
     # memos (results never depend on them): the last structure seen with its non-trained leaves,
     # and the parameters the last step returned with their leaves
-    seen: list[Any] = [None, (), None, None]
+    seen: list[Any] = [(None, (), None, None)]  # one tuple, replaced whole: safe for threads sharing the step
 
     def step(carry: tuple[P, S], batch: Batch) -> tuple[P, S]:
         if type(carry) is not tuple or len(carry) != 2:
@@ -120,7 +120,7 @@ def optimizer_step(
         value, grads, params = value_grad_and_state(params, batch, cost=cost, l2=l2)
         if not math.isfinite(value):
             raise FloatingPointError(f"loss is {value}: training diverged (try a smaller learning rate)")
-        pdef, frozen, last, last_leaves = seen
+        pdef, frozen, last, last_leaves = seen[0]
         if params is last:  # what this step returned last time: its leaves are known
             p = last_leaves
         else:
@@ -141,7 +141,7 @@ def optimizer_step(
         for i in frozen:
             leaves[i] = p[i]  # never trained, never decayed: whatever the optimiser made of a zero gradient
         new: P = pdef.unflatten(leaves)
-        seen[:] = [pdef, frozen, new, leaves]
+        seen[0] = (pdef, frozen, new, leaves)
         return new, state
 
     return step
