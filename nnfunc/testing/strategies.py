@@ -36,8 +36,7 @@ from ..costs import (
     softmax_cross_entropy,
 )
 from ..initializers import glorot_normal, glorot_uniform, he_normal, lecun_normal
-from ..layers import BatchNorm, Dense, Dropout, Layer, LayerNorm, Residual, Sequential
-from ..model import MLP, init_mlp
+from ..layers import MLP, BatchNorm, Dense, Dropout, Layer, LayerNorm, Residual, Sequential, init_mlp
 from ..random import Key, rng
 from ..tree import tree_leaves
 
