@@ -73,7 +73,7 @@ def nnfunc_epoch(
     if optim is None:
         raise RuntimeError("nnfunc.optim is not available")
     opt = optim.adam(lr)
-    step = optim.optimizer_step(opt, cost=nf.softmax_cross_entropy)
+    step = nf.optimizer_step(opt, cost=nf.softmax_cross_entropy)
     return nf.train(step, (params, opt.init(params)), data)
 
 

@@ -175,7 +175,7 @@ def test_sgd_step_refuses_to_step_from_a_non_finite_loss() -> None:
 
 
 def test_diverging_optimizer_training_stops_with_the_step_named() -> None:
-    from nnfunc.optim import momentum, optimizer_step
+    from nnfunc import momentum, optimizer_step
 
     params = nf.init_mlp(nf.Key(0), (2, 8, 2), hidden=nf.relu)
     batch = nst.batch_for(params, nf.Key(1), labels="classes", n=32)

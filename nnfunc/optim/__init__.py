@@ -12,8 +12,6 @@ makes a training step of an optimiser.
 - :mod:`.aliases`: :func:`sgd`, :func:`momentum`, :func:`adagrad`, :func:`rmsprop`, :func:`adam`, :func:`adamw`.
 """
 
-from typing import Any
-
 from .aliases import adagrad, adam, adamw, momentum, rmsprop, sgd
 from .base import (
     AdamState,
@@ -78,13 +76,3 @@ __all__ = [
     "sgd",
     "trace",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """``nnfunc.optim.optimizer_step``, kept importable while callers move to ``nnfunc.optimizer_step``
-    (it lives in :mod:`nnfunc.training`: optimisers know nothing about models)."""
-    if name == "optimizer_step":
-        from ..training import optimizer_step
-
-        return optimizer_step
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
