@@ -327,7 +327,12 @@ def sgd_step(params: N, batch: Batch, *, lr: float, cost: Cost = softmax_cross_e
     was given are, or training diverged); :func:`nnfunc.train` also checks the parameters the last
     step returns.
     """
-    lr = check_scalar("lr", lr)
+    return descend(params, batch, check_scalar("lr", lr), cost=cost, l2=l2)
+
+
+def descend(params: N, batch: Batch, lr: float, *, cost: Cost, l2: float) -> N:
+    """:func:`sgd_step` for a step size ``lr`` already checked (of either sign: an optimiser that is a pure
+    scaling of the gradient by ``-lr``, such as ``nf.sgd``, runs as this fused step)."""
     x, l2 = _check(params, batch, cost, l2)
     stack = _dense_stack(params)
     if stack is not None:

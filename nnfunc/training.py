@@ -17,7 +17,7 @@ from ._checks import check_scalar
 from .batch import Batch
 from .costs import Cost, softmax_cross_entropy
 from .layers.base import Layer
-from .network import state_indices, value_grad_and_state
+from .network import descend, state_indices, value_grad_and_state
 from .optim.base import Optimizer, Params, Transform, add_leaves, flat_update
 from .tree import match_leaves, tree_flatten, tree_leaves
 
@@ -73,15 +73,6 @@ def train(step_fn: Callable[[C, B], C], params: C, batches: Iterable[B]) -> C:
     return carry
 
 
-def _axpy(factor: float, g: Any, p: Any) -> Any:
-    """``p + factor * g`` in one fresh read-only array (of ``g``'s dtype, the parameters')."""
-    out = g * factor
-    out += p
-    if type(out) is np.ndarray:
-        out.flags.writeable = False
-    return out
-
-
 def optimizer_step(
     opt: Optimizer[S], *, cost: Cost = softmax_cross_entropy, l2: float = 0.0
 ) -> Callable[[tuple[P, S], Batch], tuple[P, S]]:
@@ -116,6 +107,9 @@ def optimizer_step(
         if type(carry) is not tuple or len(carry) != 2:
             raise TypeError(f"carry: expected (params, opt_state), got {type(carry).__name__}")
         params, state = carry
+        if linear is not None:  # sgd and other pure scalings: one fused pass, the scaling inside backprop
+            factor, state = linear(state)
+            return descend(params, batch, -factor, cost=cost, l2=l2), state
         # params with its running statistics (batch norm) moved by this batch; the optimiser updates the rest
         value, grads, params = value_grad_and_state(params, batch, cost=cost, l2=l2)
         if not math.isfinite(value):
@@ -132,12 +126,8 @@ def optimizer_step(
         if g is None:
             g, gdef = tree_flatten(grads)
             match_leaves("grads", g, gdef, p, pdef)
-        if linear is not None:  # sgd and other pure scalings: params + factor * g, two passes per leaf
-            factor, state = linear(state)
-            leaves = [_axpy(factor, a, w) for a, w in zip(g, p, strict=True)]
-        else:
-            u, state = flat(g, state, Params(p, pdef, params), 1.0)
-            leaves = add_leaves(p, u, g if fresh else None)
+        u, state = flat(g, state, Params(p, pdef, params), 1.0)
+        leaves = add_leaves(p, u, g if fresh else None)
         for i in frozen:
             leaves[i] = p[i]  # never trained, never decayed: whatever the optimiser made of a zero gradient
         new: P = pdef.unflatten(leaves)
