@@ -23,7 +23,6 @@ import nnfunc
 SECTIONS: dict[str, str] = {
     "nnfunc.random": "Randomness",
     "nnfunc.tree": "Pytrees",
-    "nnfunc.model": "Networks",
     "nnfunc.layers": "Layers",
     "nnfunc.summary": "Layers",
     "nnfunc.initializers": "Initialisers",
@@ -32,7 +31,6 @@ SECTIONS: dict[str, str] = {
     "nnfunc.batch": "Batches of data",
     "nnfunc.data": "Batches of data",
     "nnfunc.network": "Loss, gradient and steps",
-    "nnfunc.backprop": "Loss, gradient and steps",
     "nnfunc.predict": "Predictions",
     "nnfunc.training": "Training",
     "nnfunc.history": "Training",
