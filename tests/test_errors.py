@@ -393,7 +393,7 @@ def _optimizer_cases() -> list[Case]:
             ("adam-b2", lambda v: OPT.adam(0.1, b2=v)),
             ("adam-eps", lambda v: OPT.adam(0.1, eps=v)),
             ("adamw-weight_decay", lambda v: OPT.adamw(0.1, weight_decay=v)),
-            ("optimizer_step-l2", lambda v: OPT.optimizer_step(OPT.sgd(0.1), l2=v)),
+            ("optimizer_step-l2", lambda v: nf.optimizer_step(OPT.sgd(0.1), l2=v)),
             ("exponential_decay-rate", lambda v: SCHED.exponential_decay(0.1, v, 10)),
             ("inverse_time_decay-init", lambda v: SCHED.inverse_time_decay(v, 0.5)),
             ("cosine_decay-final", lambda v: SCHED.cosine_decay(0.1, 10, v)),

@@ -181,14 +181,13 @@ class Residual(Layer):
         return self.inner.n_in
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, init=False)
 class Concatenate(Layer):
     """Every branch applied to the same input; their outputs side by side, ``(n, sum of n_out)``."""
 
     branches: tuple[Layer, ...]
 
-    def __post_init__(self) -> None:
-        branches = self.branches
+    def __init__(self, branches: Sequence[Layer | Activation]) -> None:
         if isinstance(branches, Layer) or not isinstance(branches, (tuple, list)) or not branches:
             raise TypeError(f"branches: expected a non-empty tuple of layers, got {branches!r}")
         object.__setattr__(self, "branches", tuple(as_layer(f"branches[{i}]", b) for i, b in enumerate(branches)))
