@@ -67,8 +67,8 @@ def check_grad(
 
     ``f`` maps parameters to a scalar; ``grad_f`` maps them to a tree of the same
     structure. Every array entry is checked, or at most ``max_entries_per_leaf``
-    per leaf chosen by ``key``; leaves whose paths are in ``exclude`` are skipped. Use float64 parameters: in float32, finite
-    differences themselves are only good to about 1e-3.
+    per leaf chosen by ``key``; leaves whose paths are in ``exclude`` are skipped. Use float64
+    parameters: in float32, finite differences themselves are only good to about 1e-3.
     """
     try:  # the gradient's leaves in the parameters' order, whatever the order of its dicts
         analytic = tree_leaves(tree_map(lambda _, g: g, params, grad_f(params)))
