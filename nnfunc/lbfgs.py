@@ -55,8 +55,11 @@ def lbfgs(
     or no step lowers the loss further. The arithmetic of the search runs in float64; the
     network keeps its dtype. ``params`` is not changed.
 
+        >>> from sklearn.datasets import make_moons
+        >>> x, y = make_moons(200, noise=0.2, random_state=0)
         >>> params, report = nf.lbfgs(nf.init_mlp(nf.Key(0), (2, 3, 2)), nf.Batch(x, y), l2=5e-5)
-        >>> report.converged, report.evaluations
+        >>> report.converged, round(nf.accuracy(params, x, y), 3)
+        (True, 0.975)
     """
     check_network(params)
     if not isinstance(batch, Batch):
