@@ -234,3 +234,33 @@ def test_repr_and_summary_show_shapes_not_arrays(name: str) -> None:
     count = sum(leaf.size for leaf in nf.tree_leaves(layer) if isinstance(leaf, np.ndarray))
     state = 80 if name in ("batch_norm", "concatenate") else 0
     assert f"total: {count - state} trained parameters" in table
+
+
+CONSTRUCTORS: dict[str, Callable[[list[Arr]], nf.Layer]] = {
+    "dense": lambda a: nf.Dense(a[0].reshape(3, 2), a[1][:2]),
+    "layer_norm": lambda a: nf.LayerNorm(scale=a[1][:3], shift=a[2][:3]),
+    "batch_norm": lambda a: nf.BatchNorm(scale=a[1][:3], shift=a[2][:3], running_mean=a[3][:3], running_var=a[4][:3]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRUCTORS))
+@settings(max_examples=40, deadline=None)
+@given(key=nst.keys(), read_only_view=st.booleans(), value=st.floats(-1e6, 1e6))
+def test_a_layer_never_changes_when_the_caller_writes_its_arrays(
+    name: str, key: nf.Key, read_only_view: bool, value: float
+) -> None:
+    gen = nf.rng(key)
+    owners = [gen.standard_normal(6) for _ in range(5)]
+    handed = []
+    for owner in owners:
+        view = owner[:]
+        if read_only_view:  # read-only is not immutable: the owner still writes the memory
+            view.flags.writeable = False
+        handed.append(view)
+    layer = CONSTRUCTORS[name](handed)
+    before = [np.array(leaf, copy=True) for leaf in nf.tree_leaves(layer)]
+    for owner in owners:
+        owner[:] = value
+    for old, leaf in zip(before, nf.tree_leaves(layer), strict=True):
+        np.testing.assert_array_equal(leaf, old)
+        assert not leaf.flags.writeable
