@@ -3,6 +3,8 @@ untyped dependency: every torch object here is ``Any`` and mypy never analyses t
 
 from __future__ import annotations
 
+import warnings
+
 import importlib
 import itertools
 from typing import Any
@@ -66,7 +68,9 @@ def epoch(
 ) -> Any:
     """One shuffled minibatch epoch of a relu MLP with softmax cross-entropy, SGD or Adam."""
     model = _mlp(torch, sizes, "relu", x.dtype, seed)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    with warnings.catch_warnings():  # read-only data (shared with nnfunc): torch only reads them
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     params = model.parameters()
     opt = torch.optim.SGD(params, lr=lr) if solver == "sgd" else torch.optim.Adam(params, lr=lr)
     loss_fn = torch.nn.CrossEntropyLoss()
