@@ -3,10 +3,9 @@ untyped dependency: every torch object here is ``Any`` and mypy never analyses t
 
 from __future__ import annotations
 
-import warnings
-
 import importlib
 import itertools
+import warnings
 from typing import Any
 
 import numpy as np
