@@ -4,6 +4,8 @@ Parameters are frozen dataclass pytrees; ``forward``, ``loss``, ``grad`` and
 ``sgd_step`` are pure functions; training is the fold ``train(step_fn, params, batches)``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .activations import Activation, identity, leaky_relu, relu, sigmoid, softmax, tanh
 from .batch import Batch
 from .costs import (
@@ -21,7 +23,6 @@ from .costs import (
 from .data import Batches, batches
 from .history import Fit, fit, scan
 from .initializers import Initializer, glorot_normal, glorot_uniform, he_normal, lecun_normal, normal
-from .io import load, save
 from .layers import (
     MLP,
     ActivationLayer,
@@ -38,7 +39,6 @@ from .layers import (
     param,
     state,
 )
-from .lbfgs import LbfgsReport, lbfgs
 from .network import forward, grad, l2_mask, loss, sgd_step, value_and_grad, value_grad_and_state
 from .optim import (
     Optimizer,
@@ -76,10 +76,41 @@ from .schedules import (
     step_decay,
     warmup_cosine_decay,
 )
-from .summary import summary
-from .sweeps import sweep
 from .training import optimizer_step, train
 from .tree import TreeDef, static_field, tree_flatten, tree_leaves, tree_leaves_with_paths, tree_map, tree_match
+
+# Loaded on first use (PEP 562), so that `import nnfunc` stays cheap: files (zipfile, json, ...),
+# sweeps (joblib), L-BFGS (scipy) and the summary table are not needed to train a network.
+_LAZY = {
+    "load": ".io",
+    "save": ".io",
+    "LbfgsReport": ".lbfgs",
+    "lbfgs": ".lbfgs",
+    "summary": ".summary",
+    "sweep": ".sweeps",
+}
+
+if TYPE_CHECKING:
+    from .io import load, save
+    from .lbfgs import LbfgsReport, lbfgs
+    from .summary import summary
+    from .sweeps import sweep
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "MLP",

@@ -105,10 +105,35 @@ def _softmax_backward(a: Array, g: Array, out: Array | None) -> Array:
 
 
 identity = Activation("identity", _identity, _identity_backward)
+"""``f(z) = z``: the output layer of a network that outputs logits.
+
+>>> nf.identity(np.array([[-1.0, 2.0]])).tolist()
+[[-1.0, 2.0]]
+"""
 tanh = Activation("tanh", _tanh, _tanh_backward)
+"""Hyperbolic tangent, values in ``(-1, 1)``; its derivative ``1 - a**2`` comes from the output ``a``.
+
+>>> nf.tanh(np.array([[0.0]])).tolist()
+[[0.0]]
+"""
 sigmoid = Activation("sigmoid", _sigmoid, _sigmoid_backward)
+"""Logistic sigmoid ``1 / (1 + exp(-z))``, computed without overflow; values in ``(0, 1)``.
+
+>>> nf.sigmoid(np.array([[0.0, -1000.0]])).tolist()
+[[0.5, 0.0]]
+"""
 relu = Activation("relu", _relu, _relu_backward)
+"""``max(z, 0)``.
+
+>>> nf.relu(np.array([[-1.0, 2.0]])).tolist()
+[[0.0, 2.0]]
+"""
 softmax = Activation("softmax", _softmax, _softmax_backward)
+"""Row-wise softmax; its backward pass is a vector-Jacobian product, O(n k), no Jacobian.
+
+>>> nf.softmax(np.array([[0.0, 0.0]])).tolist()
+[[0.5, 0.5]]
+"""
 
 
 def leaky_relu(alpha: float = 0.01) -> Activation:

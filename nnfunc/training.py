@@ -59,6 +59,7 @@ def train(step_fn: Callable[[C, B], C], params: C, batches: Iterable[B]) -> C:
     """
     check_batches("batches", batches)
     carry = params
+    del params  # the fold holds only the current carry (the first one, e.g. Adam's zero moments, can go)
     step = -1
     for step, batch in enumerate(batches):
         try:
