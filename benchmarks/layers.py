@@ -23,7 +23,6 @@ import functools
 import io
 import itertools
 import pstats
-import statistics
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from sklearn.datasets import make_moons
 
 import nnfunc as nf
 
-from . import large, tiny
+from . import _timing, large, tiny
 from ._timing import read_only_owner
 from .peers import Floats, Ints, synthetic_mnist
 
@@ -63,18 +62,7 @@ def compare(runs: Mapping[str, Callable[[], object]], *, repeats: int, warmup: i
     core, which fall unevenly on the contenders; the work each does is what is compared here. Every
     contender runs with one BLAS thread (the caller's limit), so CPU time is its single thread's.
     """
-    names = list(runs)
-    for _ in range(warmup):
-        for name in names:
-            runs[name]()
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(repeats):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
-            start = time.process_time()
-            runs[name]()
-            times[name].append(time.process_time() - start)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return _timing.compare(runs, repeats=repeats, warmup=warmup, clock=time.process_time)
 
 
 # -- tiny: seed 000's step ------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import IO, Any, TypeVar
 
 import numpy as np
@@ -286,6 +287,18 @@ def save(path: StrPath, params: object) -> None:
     _check_unique_paths("params", params, [where for where, _ in leaves])
     arrays = {where: _leaf_array("params", where, leaf) for where, leaf in leaves}
     config = json.dumps({"nodes": _config(params)}, sort_keys=True, ensure_ascii=False)
+    payload: dict[str, Any] = {
+        FORMAT_KEY: np.array(FORMAT_VERSION),
+        CONFIG_KEY: np.frombuffer(config.encode("utf-8"), dtype=np.uint8),
+        **arrays,
+    }
+    write_atomically(name, lambda f: np.savez(f, **payload))
+
+
+def write_atomically(name: str, write: Callable[[IO[bytes]], object]) -> None:
+    """Call ``write(f)`` on a temporary file in ``name``'s directory, fsync it, rename it over ``name``
+    (a crash leaves the old complete file or the new one), keeping the permission bits of a file it
+    replaces; then remove stale temporaries of dead writers. Every nnfunc file is written this way."""
     directory = os.path.dirname(os.path.abspath(name))
     try:
         mode: int | None = stat.S_IMODE(os.stat(name).st_mode) & 0o777
@@ -295,13 +308,8 @@ def save(path: StrPath, params: object) -> None:
     try:
         if mode is not None:
             os.chmod(tmp, mode)
-        payload: dict[str, Any] = {
-            FORMAT_KEY: np.array(FORMAT_VERSION),
-            CONFIG_KEY: np.frombuffer(config.encode("utf-8"), dtype=np.uint8),
-            **arrays,
-        }
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, name)

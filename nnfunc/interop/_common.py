@@ -6,14 +6,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import math
-import os
 import re
-import stat
 from typing import Any
 
 from .. import activations as _acts
+from .. import io
 from ..activations import Activation
-from ..io import _create_temporary, _fsync_dir, _remove_stale_temporaries
 
 EXTRA = "pip install 'nnfunc[interop]'"
 """What to run when torch, onnx, onnxruntime or safetensors is missing."""
@@ -56,26 +54,5 @@ def activation_from_kind(name: str, alpha: float = 0.0) -> Activation:
 
 
 def write_atomically(name: str, data: bytes) -> None:
-    """Write ``data`` to ``name`` as ``nf.save`` writes: a temporary file in the same directory, fsynced,
-    then renamed over ``name`` (a crash leaves the old complete file or the new one), keeping the
-    permission bits of a file it replaces; stale temporaries of dead writers are removed."""
-    directory = os.path.dirname(os.path.abspath(name))
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(name).st_mode) & 0o777
-    except OSError:
-        mode = None
-    tmp, fd = _create_temporary(name, directory)
-    try:
-        if mode is not None:
-            os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, name)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
-    _remove_stale_temporaries(directory, os.path.basename(name))
+    """Write ``data`` to ``name`` as ``nf.save`` writes its files (:func:`nnfunc.io.write_atomically`)."""
+    io.write_atomically(name, lambda f: f.write(data))
