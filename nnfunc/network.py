@@ -25,7 +25,7 @@ from ._typing import Array, Features
 from .activations import Activation
 from .batch import Batch, as_features, fits_float32
 from .costs import Cost, Scalar, check_labels, check_output, evaluate, evaluate_with_grad, softmax_cross_entropy
-from .layers.base import DECAY, STATE, Context, Layer
+from .layers.base import DECAY, INFERENCE, STATE, Context, Layer
 from .layers.combinators import Sequential
 from .layers.dense import Dense
 from .layers.mlp import MLP
@@ -33,13 +33,13 @@ from .tree import TreeDef, tree_flatten
 
 N = TypeVar("N", bound=Layer)
 
-INFERENCE = Context(training=False)
-
 
 def check_network(params: object, name: str = "params") -> Layer:
     """``params`` if it is a layer (any network), else a ``TypeError`` saying what came instead."""
     if not isinstance(params, Layer):
-        raise TypeError(f"{name}: expected an nf network (nf.MLP from nf.init_mlp, nf.Sequential, ...), got {params!r}")
+        raise TypeError(
+            f"{name}: expected an nf network (nf.MLP from nf.init_mlp, nf.Sequential, ...), got {type(params).__name__}"
+        )
     return params
 
 
