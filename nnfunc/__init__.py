@@ -39,6 +39,7 @@ from .layers import (
     param,
     state,
 )
+from .lbfgs import LbfgsReport, lbfgs
 from .network import forward, grad, l2_mask, loss, sgd_step, value_and_grad, value_grad_and_state
 from .optim import (
     Optimizer,
@@ -76,24 +77,21 @@ from .schedules import (
     step_decay,
     warmup_cosine_decay,
 )
+from .summary import summary
 from .training import optimizer_step, train
 from .tree import TreeDef, static_field, tree_flatten, tree_leaves, tree_leaves_with_paths, tree_map, tree_match
 
-# Loaded on first use (PEP 562), so that `import nnfunc` stays cheap: files (zipfile, json, ...),
-# sweeps (joblib), L-BFGS (scipy) and the summary table are not needed to train a network.
+# Loaded on first use (PEP 562), so that `import nnfunc` stays cheap: files (zipfile, json, ...) and
+# sweeps are not needed to train a network. (Only names unlike their module's: importing a submodule
+# binds its name in this package, which would hide a lazy attribute of the same name.)
 _LAZY = {
     "load": ".io",
     "save": ".io",
-    "LbfgsReport": ".lbfgs",
-    "lbfgs": ".lbfgs",
-    "summary": ".summary",
     "sweep": ".sweeps",
 }
 
 if TYPE_CHECKING:
     from .io import load, save
-    from .lbfgs import LbfgsReport, lbfgs
-    from .summary import summary
     from .sweeps import sweep
 
 
