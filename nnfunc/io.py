@@ -550,13 +550,24 @@ def load(path: StrPath, like: P) -> P:
     ValueError: ...: `.layers[0].activation`: file has 'tanh', skeleton has 'relu'
     """
     name = _check_path(path)
+    expected = skeleton_arrays(like)
+    with open(name, "rb") as f:
+        arrays = _read_checked(name, f, expected, like)
+    return filled_like(like, arrays)
+
+
+def skeleton_arrays(like: object) -> dict[str, NDArray[Any]]:
+    """The skeleton's leaves as arrays by path, in leaf order (refusing two paths that print alike)."""
     leaves = tree_leaves_with_paths(like)
     expected = {where: _leaf_array("like", where, leaf) for where, leaf in leaves}
     if len(expected) != len(leaves):
         _check_unique_paths("like", like, [where for where, _ in leaves])
-    with open(name, "rb") as f:
-        arrays = _read_checked(name, f, expected, like)
-    loaded = iter([arrays[where] for where, _ in leaves])
+    return expected
+
+
+def filled_like(like: P, arrays: dict[str, NDArray[Any]]) -> P:
+    """``like`` with each leaf replaced by the array stored under its path (as the same kind of leaf)."""
+    loaded = iter([arrays[where] for where, _ in tree_leaves_with_paths(like)])
     return tree_map(lambda leaf: _like_leaf(leaf, next(loaded)), like)
 
 

@@ -16,8 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arrays import immutable
-from ..io import _check_config, _check_path, _check_unique_paths, _config, _leaf_array, _like_leaf
-from ..tree import tree_leaves_with_paths, tree_map
+from ..io import _check_config, _check_path, _check_unique_paths, _config, _leaf_array, filled_like, skeleton_arrays
+from ..tree import tree_leaves_with_paths
 from ._common import require, write_atomically
 
 P = TypeVar("P")
@@ -104,18 +104,14 @@ def load_safetensors(path: object, like: P) -> P:
     """
     safetensors = require("safetensors")
     name = _check_path(path)
-    leaves = tree_leaves_with_paths(like)
-    expected = {where: _leaf_array("like", where, leaf) for where, leaf in leaves}
-    if len(expected) != len(leaves):
-        _check_unique_paths("like", like, [where for where, _ in leaves])
+    expected = skeleton_arrays(like)
     try:
         with safetensors.safe_open(name, framework="np") as f:
             _check_header(name, f, expected, like)
             arrays = {where: immutable(f.get_tensor(where)) for where in expected}
     except safetensors.SafetensorError as e:
         raise ValueError(f"{name}: not a readable safetensors file ({e})") from e
-    loaded = iter([arrays[where] for where, _ in leaves])
-    return tree_map(lambda leaf: _like_leaf(leaf, next(loaded)), like)
+    return filled_like(like, arrays)
 
 
 def _check_header(name: str, f: Any, expected: dict[str, NDArray[Any]], like: object) -> None:
