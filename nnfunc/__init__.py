@@ -21,25 +21,20 @@ from .costs import (
     softmax_cross_entropy,
 )
 from .data import Batches, batches
-from .history import Fit, fit, scan
 from .initializers import Initializer, glorot_normal, glorot_uniform, he_normal, lecun_normal, normal
 from .layers import (
     MLP,
     ActivationLayer,
-    BatchNorm,
     Concatenate,
     Context,
     Dense,
-    Dropout,
     Layer,
-    LayerNorm,
     Residual,
     Sequential,
     init_mlp,
     param,
     state,
 )
-from .lbfgs import LbfgsReport, lbfgs
 from .network import forward, grad, l2_mask, loss, sgd_step, value_and_grad, value_grad_and_state
 from .optim import (
     Optimizer,
@@ -64,7 +59,6 @@ from .optim import (
     sgd,
     trace,
 )
-from .predict import accuracy, predict, predict_proba
 from .random import Key, rng, split
 from .schedules import (
     Schedule,
@@ -77,21 +71,40 @@ from .schedules import (
     step_decay,
     warmup_cosine_decay,
 )
-from .summary import summary
 from .training import optimizer_step, train
 from .tree import TreeDef, static_field, tree_flatten, tree_leaves, tree_leaves_with_paths, tree_map, tree_match
 
-# Loaded on first use (PEP 562), so that `import nnfunc` stays cheap: files (zipfile, json, ...) and
-# sweeps are not needed to train a network. (Only names unlike their module's: importing a submodule
-# binds its name in this package, which would hide a lazy attribute of the same name.)
+# Loaded on first use (PEP 562), so that `import nnfunc` stays cheap: what a training script does not
+# need at import -- files (zipfile, json, ...), sweeps, histories and early stopping, L-BFGS, the summary
+# table, predictions, the normalisation and dropout layers. A lazy name never matches its module's
+# name: importing a submodule binds it in this package, which would hide a lazy attribute of the same
+# name (hence the private _lbfgs, _predict, _summary).
 _LAZY = {
+    "BatchNorm": ".layers.norm",
+    "Dropout": ".layers.dropout",
+    "Fit": ".history",
+    "LayerNorm": ".layers.norm",
+    "LbfgsReport": "._lbfgs",
+    "accuracy": "._predict",
+    "fit": ".history",
+    "lbfgs": "._lbfgs",
     "load": ".io",
+    "predict": "._predict",
+    "predict_proba": "._predict",
     "save": ".io",
+    "scan": ".history",
+    "summary": "._summary",
     "sweep": ".sweeps",
 }
 
 if TYPE_CHECKING:
+    from ._lbfgs import LbfgsReport, lbfgs
+    from ._predict import accuracy, predict, predict_proba
+    from ._summary import summary
+    from .history import Fit, fit, scan
     from .io import load, save
+    from .layers.dropout import Dropout
+    from .layers.norm import BatchNorm, LayerNorm
     from .sweeps import sweep
 
 

@@ -20,8 +20,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._checks import check_count, check_scalar
+from ._predict import predict
 from .layers.base import Layer
-from .predict import predict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
