@@ -60,41 +60,39 @@ from .optim import (
     trace,
 )
 from .random import Key, rng, split
-from .schedules import (
-    Schedule,
-    constant_schedule,
-    cosine_decay,
-    exponential_decay,
-    inverse_time_decay,
-    join_schedules,
-    linear_schedule,
-    step_decay,
-    warmup_cosine_decay,
-)
 from .training import optimizer_step, train
 from .tree import TreeDef, static_field, tree_flatten, tree_leaves, tree_leaves_with_paths, tree_map, tree_match
 
 # Loaded on first use (PEP 562), so that `import nnfunc` stays cheap: what a training script does not
 # need at import -- files (zipfile, json, ...), sweeps, histories and early stopping, L-BFGS, the summary
-# table, predictions, the normalisation and dropout layers. A lazy name never matches its module's
-# name: importing a submodule binds it in this package, which would hide a lazy attribute of the same
-# name (hence the private _lbfgs, _predict, _summary).
+# table, predictions, learning-rate schedules, the normalisation and dropout layers. A lazy name never
+# matches its module's name: importing a submodule binds it in this package, which would hide a lazy
+# attribute of the same name (hence the private _lbfgs, _predict, _summary).
 _LAZY = {
     "BatchNorm": ".layers.norm",
     "Dropout": ".layers.dropout",
     "Fit": ".history",
     "LayerNorm": ".layers.norm",
     "LbfgsReport": "._lbfgs",
+    "Schedule": ".schedules",
     "accuracy": "._predict",
+    "constant_schedule": ".schedules",
+    "cosine_decay": ".schedules",
+    "exponential_decay": ".schedules",
     "fit": ".history",
+    "inverse_time_decay": ".schedules",
+    "join_schedules": ".schedules",
     "lbfgs": "._lbfgs",
+    "linear_schedule": ".schedules",
     "load": ".io",
     "predict": "._predict",
     "predict_proba": "._predict",
     "save": ".io",
     "scan": ".history",
+    "step_decay": ".schedules",
     "summary": "._summary",
     "sweep": ".sweeps",
+    "warmup_cosine_decay": ".schedules",
 }
 
 if TYPE_CHECKING:
@@ -105,6 +103,17 @@ if TYPE_CHECKING:
     from .io import load, save
     from .layers.dropout import Dropout
     from .layers.norm import BatchNorm, LayerNorm
+    from .schedules import (
+        Schedule,
+        constant_schedule,
+        cosine_decay,
+        exponential_decay,
+        inverse_time_decay,
+        join_schedules,
+        linear_schedule,
+        step_decay,
+        warmup_cosine_decay,
+    )
     from .sweeps import sweep
 
 

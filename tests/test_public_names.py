@@ -20,16 +20,25 @@ LAZY = {
     "Fit": "nnfunc.history",
     "LayerNorm": "nnfunc.layers.norm",
     "LbfgsReport": "nnfunc._lbfgs",
+    "Schedule": "nnfunc.schedules",
     "accuracy": "nnfunc._predict",
+    "constant_schedule": "nnfunc.schedules",
+    "cosine_decay": "nnfunc.schedules",
+    "exponential_decay": "nnfunc.schedules",
     "fit": "nnfunc.history",
+    "inverse_time_decay": "nnfunc.schedules",
+    "join_schedules": "nnfunc.schedules",
     "lbfgs": "nnfunc._lbfgs",
+    "linear_schedule": "nnfunc.schedules",
     "load": "nnfunc.io",
     "predict": "nnfunc._predict",
     "predict_proba": "nnfunc._predict",
     "save": "nnfunc.io",
     "scan": "nnfunc.history",
+    "step_decay": "nnfunc.schedules",
     "summary": "nnfunc._summary",
     "sweep": "nnfunc.sweeps",
+    "warmup_cosine_decay": "nnfunc.schedules",
 }
 LAZY_LAYERS = {"BatchNorm": "nnfunc.layers.norm", "Dropout": "nnfunc.layers.dropout", "LayerNorm": "nnfunc.layers.norm"}
 
@@ -53,23 +62,23 @@ def test_every_public_name_resolves_and_no_submodule_hides_one() -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
-@pytest.mark.parametrize("name", sorted(LAZY))
-def test_a_lazy_name_is_its_modules_object_whatever_was_imported_first(name: str) -> None:
-    """In a fresh interpreter: the defining module imported first (which binds it in its package), then
-    the name; and the name first, then the module. Both orders give the module's own object."""
-    module = LAZY[name]
-    for first, second in ((f"import {module}", f"nf.{name}"), (f"nf.{name}", f"import {module}")):
-        code = (
-            "import types, nnfunc as nf\n"
-            f"{first}\n{second}\n"
-            f"import {module} as m\n"
-            f"assert nf.{name} is m.{name} and not isinstance(nf.{name}, types.ModuleType), nf.{name}\n"
-            f"from nnfunc import {name} as direct\n"
-            f"assert direct is m.{name}\n"
-            "print('ok')\n"
-        )
-        proc = _run(code)
-        assert proc.returncode == 0 and proc.stdout.strip() == "ok", (first, second, proc.stderr[-2000:])
+@pytest.mark.parametrize("modules_first", [True, False])
+def test_lazy_names_are_their_modules_objects_whatever_was_imported_first(modules_first: bool) -> None:
+    """In a fresh interpreter: the defining modules imported first (which binds each in its package), then
+    the names; or the names first, then the modules. Both orders give the modules' own objects."""
+    imports = "".join(f"import {module}\n" for module in sorted(set(LAZY.values())))
+    touch = "".join(f"nf.{name}\n" for name in sorted(LAZY))
+    code = (
+        "import importlib, types, nnfunc as nf\n"
+        + (imports + touch if modules_first else touch + imports)
+        + f"for name, module in {LAZY!r}.items():\n"
+        "    value = getattr(importlib.import_module(module), name)\n"
+        "    assert getattr(nf, name) is value and not isinstance(value, types.ModuleType), name\n"
+        "    assert getattr(__import__('nnfunc', fromlist=[name]), name) is value, name\n"
+        "print('ok')\n"
+    )
+    proc = _run(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
 def test_lazy_names_are_the_objects_and_listed() -> None:
