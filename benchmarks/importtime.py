@@ -8,16 +8,26 @@ repeats. numpy's cost is (numpy - bare interpreter), nnfunc's is
 install's finder, its .pth file) is counted too. ``--top N`` also lists the N
 nnfunc-triggered imports that cost most, from ``python -X importtime``.
 
-    python -m benchmarks.importtime [--repeats 21] [--top 10]
+Bytecode: an editable install has no compiled ``.pyc`` files for nnfunc until Python writes them
+on a first import, and with ``PYTHONDONTWRITEBYTECODE`` set (as in some containers and CI images)
+it never does, so every run compiles nnfunc's sources while numpy, installed with its bytecode,
+does not; the script says so when that is the case. ``--bytecode-cache`` measures as after a
+normal install instead: every interpreter (the bare one and numpy's too) uses one fresh bytecode
+cache (``PYTHONPYCACHEPREFIX`` in a temporary directory), filled by the warm-up runs.
+
+    python -m benchmarks.importtime [--repeats 21] [--top 10] [--bytecode-cache]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 CODE = {"python": "pass", "numpy": "import numpy", "nnfunc": "import numpy, nnfunc"}
@@ -25,23 +35,45 @@ TARGET = 0.5
 IMPORTTIME = re.compile(r"^import time:\s+(?P<self>\d+) \|\s+(?P<cum>\d+) \|(?P<indent>\s+)(?P<name>\S+)$")
 
 
-def _wall(code: str) -> float:
+def _wall(code: str, env: dict[str, str] | None = None) -> float:
     """Seconds one fresh interpreter takes to run ``code`` and exit."""
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
     return time.perf_counter() - began
 
 
-def measure(repeats: int = 21) -> dict[str, float]:
-    """Median seconds of ``numpy``'s import and of ``nnfunc``'s on top of it (keys ``numpy``, ``nnfunc``)."""
+def _cached_bytecode_env(prefix: str) -> dict[str, str]:
+    """The environment for interpreters that read and write their bytecode in ``prefix``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = prefix
+    return env
+
+
+def compiles_nnfunc_every_run() -> bool:
+    """Whether each fresh interpreter here compiles nnfunc's sources: Python may not write bytecode
+    (``PYTHONDONTWRITEBYTECODE``) and nnfunc's ``__init__`` has no up-to-date ``.pyc`` to read."""
+    if not sys.flags.dont_write_bytecode or sys.pycache_prefix is not None:
+        return False
+    spec = importlib.util.find_spec("nnfunc")
+    if spec is None or spec.origin is None:
+        return False
+    cached = importlib.util.cache_from_source(spec.origin)
+    return not (os.path.exists(cached) and os.path.getmtime(cached) >= os.path.getmtime(spec.origin))
+
+
+def measure(repeats: int = 21, *, bytecode_cache: bool = False) -> dict[str, float]:
+    """Median seconds of ``numpy``'s import and of ``nnfunc``'s on top of it (keys ``numpy``, ``nnfunc``);
+    with ``bytecode_cache``, every interpreter uses one fresh bytecode cache (see the module docstring)."""
     if repeats < 1:
         raise ValueError(f"repeats: expected at least 1, got {repeats}")
-    for code in CODE.values():  # warm the file cache
-        _wall(code)
-    times: dict[str, list[float]] = {k: [] for k in CODE}
-    for _ in range(repeats):
-        for name, code in CODE.items():
-            times[name].append(_wall(code))
+    with tempfile.TemporaryDirectory(prefix="nnfunc-pycache-") as prefix:
+        env = _cached_bytecode_env(prefix) if bytecode_cache else None
+        for code in CODE.values():  # warm the file cache (and fill the bytecode cache)
+            _wall(code, env)
+        times: dict[str, list[float]] = {k: [] for k in CODE}
+        for _ in range(repeats):
+            for name, code in CODE.items():
+                times[name].append(_wall(code, env))
     med = {k: statistics.median(v) for k, v in times.items()}
     return {"numpy": med["numpy"] - med["python"], "nnfunc": med["nnfunc"] - med["numpy"]}
 
@@ -69,13 +101,25 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21, help="fresh interpreters per contender")
     parser.add_argument("--top", type=int, default=0, help="also list the N costliest imports under nnfunc")
+    parser.add_argument(
+        "--bytecode-cache",
+        action="store_true",
+        help="measure with a fresh bytecode cache for every interpreter, as after a normal install",
+    )
     args = parser.parse_args(argv)
-    got = measure(args.repeats)
+    got = measure(args.repeats, bytecode_cache=args.bytecode_cache)
     ratio = got["nnfunc"] / got["numpy"]
     print(f"import numpy:                 {got['numpy'] * 1e3:7.1f} ms (over a bare interpreter)")
     print(f"import nnfunc on top of it:   {got['nnfunc'] * 1e3:7.1f} ms")
     met = "met" if ratio <= TARGET else "NOT met"
     print(f"nnfunc / numpy:               {ratio:7.2f}   (target <= {TARGET}: {met})")
+    if args.bytecode_cache:
+        print("(bytecode cached for every interpreter, as after a normal install)")
+    elif compiles_nnfunc_every_run():
+        print(
+            "note: PYTHONDONTWRITEBYTECODE is set and nnfunc has no cached bytecode, so every run compiles\n"
+            "      nnfunc's sources (numpy's bytecode is installed); --bytecode-cache measures with a cache"
+        )
     if args.top:
         print("\ncostliest imports under nnfunc (cumulative ms, one -X importtime run):")
         for name, ms in costliest(args.top):
