@@ -15,7 +15,12 @@ does not; the script says so when that is the case. ``--bytecode-cache`` measure
 normal install instead: every interpreter (the bare one and numpy's too) uses one fresh bytecode
 cache (``PYTHONPYCACHEPREFIX`` in a temporary directory), filled by the warm-up runs.
 
-    python -m benchmarks.importtime [--repeats 21] [--top 10] [--bytecode-cache]
+BLAS threads: every interpreter runs with one BLAS thread unless ``--blas-threads`` says
+otherwise. On a 2-core VM, OpenBLAS's thread pool, started while numpy is imported, competes with
+the importing thread: numpy's import then took 85 ms in some runs and 145 ms in others, and
+the ratio flipped between 0.7 and 0.4 with no change to nnfunc. With one thread it stays near 85 ms.
+
+    python -m benchmarks.importtime [--repeats 21] [--top 10] [--bytecode-cache] [--blas-threads 1]
 """
 
 from __future__ import annotations
@@ -31,21 +36,27 @@ import tempfile
 import time
 
 CODE = {"python": "pass", "numpy": "import numpy", "nnfunc": "import numpy, nnfunc"}
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 TARGET = 0.5
 IMPORTTIME = re.compile(r"^import time:\s+(?P<self>\d+) \|\s+(?P<cum>\d+) \|(?P<indent>\s+)(?P<name>\S+)$")
 
 
-def _wall(code: str, env: dict[str, str] | None = None) -> float:
+def _wall(code: str, env: dict[str, str]) -> float:
     """Seconds one fresh interpreter takes to run ``code`` and exit."""
     began = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     return time.perf_counter() - began
 
 
-def _cached_bytecode_env(prefix: str) -> dict[str, str]:
-    """The environment for interpreters that read and write their bytecode in ``prefix``."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = prefix
+def _env(blas_threads: int, pycache: str | None) -> dict[str, str]:
+    """The interpreters' environment: ``blas_threads`` BLAS threads (0: as it is here); with ``pycache``,
+    bytecode read and written there."""
+    env = dict(os.environ)
+    if blas_threads:
+        env.update(dict.fromkeys(BLAS_THREADS, str(blas_threads)))
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
     return env
 
 
@@ -61,13 +72,16 @@ def compiles_nnfunc_every_run() -> bool:
     return not (os.path.exists(cached) and os.path.getmtime(cached) >= os.path.getmtime(spec.origin))
 
 
-def measure(repeats: int = 21, *, bytecode_cache: bool = False) -> dict[str, float]:
-    """Median seconds of ``numpy``'s import and of ``nnfunc``'s on top of it (keys ``numpy``, ``nnfunc``);
-    with ``bytecode_cache``, every interpreter uses one fresh bytecode cache (see the module docstring)."""
+def measure(repeats: int = 21, *, bytecode_cache: bool = False, blas_threads: int = 1) -> dict[str, float]:
+    """Median seconds of ``numpy``'s import and of ``nnfunc``'s on top of it (keys ``numpy``, ``nnfunc``),
+    with ``blas_threads`` BLAS threads (0: as the environment says); with ``bytecode_cache``, every
+    interpreter uses one fresh bytecode cache (see the module docstring)."""
     if repeats < 1:
         raise ValueError(f"repeats: expected at least 1, got {repeats}")
+    if blas_threads < 0:
+        raise ValueError(f"blas_threads: expected a count >= 0, got {blas_threads}")
     with tempfile.TemporaryDirectory(prefix="nnfunc-pycache-") as prefix:
-        env = _cached_bytecode_env(prefix) if bytecode_cache else None
+        env = _env(blas_threads, prefix if bytecode_cache else None)
         for code in CODE.values():  # warm the file cache (and fill the bytecode cache)
             _wall(code, env)
         times: dict[str, list[float]] = {k: [] for k in CODE}
@@ -106,8 +120,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="measure with a fresh bytecode cache for every interpreter, as after a normal install",
     )
+    parser.add_argument(
+        "--blas-threads", type=int, default=1, help="BLAS threads in every interpreter (0: as the environment says)"
+    )
     args = parser.parse_args(argv)
-    got = measure(args.repeats, bytecode_cache=args.bytecode_cache)
+    got = measure(args.repeats, bytecode_cache=args.bytecode_cache, blas_threads=args.blas_threads)
     ratio = got["nnfunc"] / got["numpy"]
     print(f"import numpy:                 {got['numpy'] * 1e3:7.1f} ms (over a bare interpreter)")
     print(f"import nnfunc on top of it:   {got['nnfunc'] * 1e3:7.1f} ms")
