@@ -195,12 +195,13 @@ class Batch:
     ) -> Batch:
         """A batch cut from the checked batch ``parent`` (fresh or read-only arrays), whose value ranges bound it."""
         batch = object.__new__(cls)
-        object.__setattr__(batch, "x", read_only(x) if isinstance(x, np.ndarray) else x)
-        object.__setattr__(batch, "y", read_only(y))
-        object.__setattr__(batch, "sample_weight", None if weight is None else read_only(weight))
-        object.__setattr__(batch, "key", key)
-        object.__setattr__(batch, "y_range", parent.y_range)
-        object.__setattr__(batch, "fits_float32", parent.fits_float32)
+        setattr_ = object.__setattr__
+        setattr_(batch, "x", read_only(x) if isinstance(x, np.ndarray) and x.flags.writeable else x)
+        setattr_(batch, "y", y if not y.flags.writeable else read_only(y))
+        setattr_(batch, "sample_weight", None if weight is None else read_only(weight))
+        setattr_(batch, "key", key)
+        setattr_(batch, "y_range", parent.y_range)
+        setattr_(batch, "fits_float32", parent.fits_float32)
         return batch
 
     def __len__(self) -> int:

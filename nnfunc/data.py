@@ -31,9 +31,9 @@ def _slice(data: Batch, start: int, stop: int, key: Key) -> Batch:
 def _take(data: Batch, index: NDArray[np.intp], key: Key) -> Batch:
     """Rows ``index`` of ``data`` in that order: fresh arrays, marked read-only."""
     x, w = data.x, data.sample_weight
-    rows = x.take(index, axis=0) if isinstance(x, np.ndarray) else x[index]
+    rows = freeze_own(x.take(index, axis=0)) if type(x) is np.ndarray else freeze_rows(x[index])
     weight = None if w is None else freeze_own(w.take(index))
-    return Batch._trusted(freeze_rows(rows), freeze_own(data.y.take(index, axis=0)), data, weight, key)
+    return Batch._trusted(rows, freeze_own(data.y.take(index, axis=0)), data, weight, key)
 
 
 @dataclass(frozen=True, eq=False)

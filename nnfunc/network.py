@@ -80,16 +80,8 @@ def network_dtype(params: Layer) -> np.dtype[Any] | None:
     return None
 
 
-def _widths(params: Layer) -> tuple[int | None, int | None]:
-    """``(n_in, n_out)`` where the layers fix them (read directly on the fast path)."""
-    stack = _dense_stack(params)
-    if stack is not None:
-        return stack[0].w.shape[0], stack[-1].w.shape[1]
-    return params.n_in, params.n_out
-
-
-def _cast(params: Layer, x: Any, fits32: bool, n_in: int | None) -> Any:
-    """Inputs in the network's dtype (a float32 network refuses values float32 cannot hold)."""
+def _cast(params: Layer, x: Any, fits32: bool, n_in: int | None, dtype: np.dtype[Any] | None) -> Any:
+    """Inputs in the network's ``dtype`` (a float32 network refuses values float32 cannot hold)."""
     if not isinstance(x, np.ndarray) and not params.takes_sparse:
         raise TypeError(
             f"x: a scipy.sparse matrix needs a network whose first layer multiplies it without densifying it "
@@ -98,12 +90,20 @@ def _cast(params: Layer, x: Any, fits32: bool, n_in: int | None) -> Any:
         )
     if n_in is not None and x.shape[1] != n_in:
         raise ValueError(f"x: expected shape (n, {n_in}) for a network with {n_in} inputs, got {x.shape}")
-    dtype = network_dtype(params)
     if dtype is None or x.dtype == dtype:
         return x
     if dtype == np.float32 and not fits32:
         raise ValueError("x: has values beyond the float32 range (3.4e38) of this float32 network")
     return x.astype(dtype)
+
+
+def _signature(params: Layer) -> tuple[np.dtype[Any] | None, int | None, int | None, Activation | None]:
+    """``(dtype, n_in, n_out, output activation)`` of a network, each ``None`` where it is not fixed."""
+    stack = _dense_stack(params)
+    if stack is not None:
+        first, last = stack[0].w, stack[-1]
+        return first.dtype, first.shape[0], last.w.shape[1], last.activation
+    return network_dtype(params), params.n_in, params.n_out, params.output_activation
 
 
 def _check(params: Layer, batch: Batch, cost: Cost, l2: float) -> tuple[Any, float]:
@@ -113,14 +113,14 @@ def _check(params: Layer, batch: Batch, cost: Cost, l2: float) -> tuple[Any, flo
         raise TypeError(f"batch: expected nf.Batch(x, y), got {type(batch).__name__}")
     if not isinstance(cost, Cost):
         raise TypeError(f"cost: expected an nf cost such as nf.softmax_cross_entropy, got {cost!r}")
-    check_output(cost, params.output_activation)
     l2 = check_scalar("l2", l2)
-    n_in, n_out = _widths(params)
+    dtype, n_in, n_out, activation = _signature(params)
+    check_output(cost, activation)
     if n_out is not None:
         check_labels(cost, batch.y, batch.y_range, n_out)
-    if not batch.fits_float32 and network_dtype(params) == np.float32:
+    if dtype == np.float32 and not batch.fits_float32:
         raise ValueError("batch: x or y has values beyond the float32 range (3.4e38) of this float32 network")
-    return _cast(params, batch.x, True, n_in), l2
+    return _cast(params, batch.x, True, n_in, dtype), l2
 
 
 def forward(params: Layer, x: Features) -> Array:
@@ -128,7 +128,8 @@ def forward(params: Layer, x: Features) -> Array:
     batch norm on its running statistics), in the parameters' dtype. A regression network's prediction."""
     params = check_network(params)
     a = as_features(x)
-    a = _cast(params, a, a.dtype == np.float32 or fits_float32(a), _widths(params)[0])
+    dtype, n_in, _, _ = _signature(params)
+    a = _cast(params, a, a.dtype == np.float32 or fits_float32(a), n_in, dtype)
     stack = _dense_stack(params)
     if stack is not None:
         return _stack_outputs(stack, a)[-1]
@@ -275,6 +276,24 @@ def value_grad_and_state(
     if l2:
         grad = _add_decay(params, grad, l2)
     return value + _penalty(params, l2), grad, params.updated(saved)
+
+
+def value_grad_leaves_and_state(params: N, batch: Batch, *, cost: Cost, l2: float) -> tuple[Scalar, N | list[Array], N]:
+    """:func:`value_grad_and_state` for a training step that works on leaves: a plain stack of ``Dense``
+    layers gives its gradient as the list of its leaves in ``tree_flatten`` order (fresh, writeable
+    arrays), without building a network around them; any other network gives its gradient network."""
+    x, l2 = _check(params, batch, cost, l2)
+    stack = _dense_stack(params)
+    if stack is None:
+        return value_grad_and_state(params, batch, cost=cost, l2=l2)
+    outs = _stack_outputs(stack, x)
+    value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
+    leaves: list[Array] = []
+    for layer, (dw, db) in zip(stack, _stack_backward(stack, outs, g), strict=True):
+        if l2:
+            dw += l2 * layer.w
+        leaves += (dw, db)  # a Dense flattens to (w, b): its activation is static
+    return value + _penalty(params, l2), leaves, params
 
 
 def value_and_grad(params: N, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0) -> tuple[Scalar, N]:

@@ -17,8 +17,8 @@ from ._checks import check_scalar
 from .batch import Batch
 from .costs import Cost, softmax_cross_entropy
 from .layers.base import Layer
-from .network import descend, state_indices, value_grad_and_state
-from .optim.base import Optimizer, Params, Transform, add_leaves, flat_update
+from .network import descend, state_indices, value_grad_leaves_and_state
+from .optim.base import Optimizer, Params, Transform, add_leaves, flat_update, freeze
 from .tree import match_leaves, tree_flatten, tree_leaves
 
 C = TypeVar("C")
@@ -112,7 +112,7 @@ def optimizer_step(
             factor, state = linear(state)
             return descend(params, batch, -factor, cost=cost, l2=l2), state
         # params with its running statistics (batch norm) moved by this batch; the optimiser updates the rest
-        value, grads, params = value_grad_and_state(params, batch, cost=cost, l2=l2)
+        value, grads, params = value_grad_leaves_and_state(params, batch, cost=cost, l2=l2)
         if not math.isfinite(value):
             raise FloatingPointError(f"loss is {value}: training diverged (try a smaller learning rate)")
         pdef, frozen, last, last_leaves = seen[0]
@@ -123,12 +123,17 @@ def optimizer_step(
             if p is None or pdef is None:
                 p, pdef = tree_flatten(params)
                 frozen = state_indices(pdef)
-        g = pdef.leaves_of(grads)  # nnfunc's gradient has the parameters' structure
-        if g is None:
-            g, gdef = tree_flatten(grads)
-            match_leaves("grads", g, gdef, p, pdef)
+        if type(grads) is list:  # a Dense stack's gradient leaves, in the parameters' order
+            g = grads if fresh else freeze(grads)
+        else:
+            g = pdef.leaves_of(grads)  # nnfunc's gradient has the parameters' structure
+            if g is None:
+                g, gdef = tree_flatten(grads)
+                match_leaves("grads", g, gdef, p, pdef)
         u, state = flat(g, state, Params(p, pdef, params), 1.0)
         leaves = add_leaves(p, u, g if fresh else None)
+        if frozen:
+            leaves = list(leaves)  # edited below: no longer a Packed list
         for i in frozen:
             leaves[i] = p[i]  # never trained, never decayed: whatever the optimiser made of a zero gradient
         new: P = pdef.unflatten(leaves)

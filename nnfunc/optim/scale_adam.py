@@ -11,24 +11,25 @@ one block: its leaves are packed into one vector, and the new moments are views 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._checks import check_number, is_integer
-from .base import AdamState, Leaves, Optimizer, Params, Transform, expect_state, state_leaves, zeros_like
+from .base import AdamState, Leaves, Optimizer, Packed, Params, Transform, expect_state, state_leaves, zeros_like
 
 BLOCK = 1 << 15
 """Elements per block: seven arrays of this many float64 (g, m, v, new m, new v, update, scratch) fit in L2."""
 
 
 def _block(g: Any, m: Any, v: Any, m2: Any, v2: Any, u: Any, tmp: Any, c: tuple[float, ...]) -> None:
-    """One block: ``m2 = b1 m + (1-b1) g``, ``v2 = b2 v + (1-b2) g**2``, ``u = factor m2 / (sqrt(v2) + eps_t)``."""
+    """One block: ``m2 = b1 m + (1-b1) g``, ``v2 = b2 v + (1-b2) g**2``, ``u = factor m2 / (sqrt(v2) + eps_t)``
+    (``tmp`` is scratch, and may be ``g``'s own memory)."""
     b1, r1, b2, r2, eps_t, factor = c
     np.multiply(g, r1, out=m2)
+    np.multiply(g, g, out=v2)  # the last read of g: tmp may be g's own memory
     np.multiply(m, b1, out=tmp)
     m2 += tmp  # not m + r1 (g - m): in float32 that loses a small g next to a large m
-    np.multiply(g, g, out=v2)
     v2 *= r2
     np.multiply(v, b2, out=tmp)
     v2 += tmp
@@ -62,13 +63,47 @@ def _plan(like: Leaves) -> list[tuple[int, int, tuple[int, ...]]]:
     return out
 
 
-def _split(flat: Any, plan: list[tuple[int, int, tuple[int, ...]]], writeable: bool) -> Leaves:
-    """Views of ``flat``, one per leaf (read-only unless ``writeable``)."""
-    out = [flat[s:e].reshape(shape) for s, e, shape in plan]
-    if not writeable:
-        for a in out:
-            a.flags.writeable = False
-    return out
+def _split(flat: Any, plan: list[tuple[int, int, tuple[int, ...]]]) -> Leaves:
+    """Views of ``flat``, one per leaf (read-only when ``flat`` is: views inherit the flag)."""
+    return [flat[s:e] if len(shape) == 1 else flat[s:e].reshape(shape) for s, e, shape in plan]
+
+
+class _Made(NamedTuple):
+    """What a packed update made: its moment trees, their packed vectors, the parameters' structure, the
+    leaves' plan and dtype."""
+
+    mu: Any
+    m: Any
+    nu: Any
+    v: Any
+    treedef: Any
+    plan: list[tuple[int, int, tuple[int, ...]]]
+    dtype: np.dtype[Any]
+
+
+def _pack(leaves: Leaves) -> Any:
+    """The leaves, flattened and concatenated into one fresh vector."""
+    return np.concatenate([a.reshape(-1) for a in leaves])
+
+
+def _fits(u: Leaves, made: _Made) -> bool:
+    """Whether ``u`` are arrays of the shapes ``made.plan`` packs, in ``made``'s dtype."""
+    plan = made.plan
+    if len(u) != len(plan):
+        return False
+    for a, (_, _, shape) in zip(u, plan, strict=True):
+        if type(a) is not np.ndarray or a.shape != shape or a.dtype != made.dtype:
+            return False
+    return True
+
+
+def _by_leaf(u: Leaves, mu: Leaves, nu: Leaves, c: tuple[float, ...], treedef: Any, t: int) -> tuple[Leaves, AdamState]:
+    """The update leaf by leaf (large networks, mixed dtypes), each leaf in cache-sized blocks."""
+    results = [_leaf(np.asarray(a), m, v, c) for a, m, v in zip(u, mu, nu, strict=True)]
+    new_m, new_v = [r[0] for r in results], [r[1] for r in results]
+    for a in (*new_m, *new_v):
+        a.flags.writeable = False
+    return [r[2] for r in results], AdamState(t, treedef.unflatten(new_m), treedef.unflatten(new_v))
 
 
 def _packable(u: Leaves) -> bool:
@@ -90,44 +125,44 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
     b1 = check_number("b1", b1, high=1.0, open_high=True)
     b2 = check_number("b2", b2, high=1.0, open_high=True)
     eps = check_number("eps", eps, open_low=True)
-    # the moments this update made last, packed: a memo (identity-checked, results never depend on it)
-    last: list[Any] = [((), None, (), None)]  # one tuple, replaced whole: safe for threads sharing this optimiser
+    # what this update made last (moments packed): a memo, identity-checked, results never depend on it
+    last: list[_Made | None] = [None]  # one value, replaced whole: safe for threads sharing this optimiser
 
     def init(params: Any) -> AdamState:
         return AdamState(0, zeros_like(params), zeros_like(params))
 
-    def packed(leaves: Leaves, memo: tuple[Any, ...], which: int) -> Any:
-        mine, flat = memo[2 * which], memo[2 * which + 1]
-        if len(mine) == len(leaves) and all(a is b for a, b in zip(leaves, mine, strict=True)):
-            return flat
-        return np.concatenate([a.reshape(-1) for a in leaves])
-
     def flat(u: Leaves, state: AdamState, params: Params, f: float) -> tuple[Leaves, AdamState]:
         expect_state(state, AdamState)
-        if not is_integer(state.step) or state.step < 0:
-            raise ValueError(f"state: expected a step count >= 0 in AdamState, got {state.step!r}")
-        mu = state_leaves("AdamState.mu", state.mu, params)
-        nu = state_leaves("AdamState.nu", state.nu, params)
-        t = state.step + 1
+        step = state.step
+        if (type(step) is not int and not is_integer(step)) or step < 0:
+            raise ValueError(f"state: expected a step count >= 0 in AdamState, got {step!r}")
+        t = step + 1
         c1, root_c2 = 1 - b1**t, math.sqrt(1 - b2**t)
         # m_hat / (sqrt(v_hat) + eps) == (root_c2 / c1) * m / (sqrt(v) + eps * root_c2): one pass fewer
         c = (b1, 1 - b1, b2, 1 - b2, eps * root_c2, f * root_c2 / c1)
-        if _packable(u):
-            g = np.concatenate([a.reshape(-1) for a in u])
-            memo = last[0]
-            n, dtype = g.shape[0], g.dtype
-            m2, v2, out, tmp = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
-            _block(g, packed(mu, memo, 0), packed(nu, memo, 1), m2, v2, out, tmp, c)
-            m2.flags.writeable = v2.flags.writeable = False
-            plan = _plan(u)
-            new_m, new_v, updates = _split(m2, plan, False), _split(v2, plan, False), _split(out, plan, True)
-            last[0] = (tuple(new_m), m2, tuple(new_v), v2)
+        made = last[0]
+        if (
+            made is not None
+            and state.mu is made.mu
+            and state.nu is made.nu
+            and made.treedef is params.treedef
+            and _fits(u, made)
+        ):
+            m, v, plan = made.m, made.v, made.plan  # moments this update made (checked then) for leaves like u
         else:
-            results = [_leaf(np.asarray(a), m, v, c) for a, m, v in zip(u, mu, nu, strict=True)]
-            new_m, new_v, updates = [r[0] for r in results], [r[1] for r in results], [r[2] for r in results]
-            for a in (*new_m, *new_v):
-                a.flags.writeable = False
+            mu = state_leaves("AdamState.mu", state.mu, params)
+            nu = state_leaves("AdamState.nu", state.nu, params)
+            if not _packable(u):
+                return _by_leaf(u, mu, nu, c, params.treedef, t)
+            m, v, plan = _pack(mu), _pack(nu), _plan(u)
+        g = _pack(u)
+        n, dtype = g.shape[0], g.dtype
+        m2, v2, out = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
+        _block(g, m, v, m2, v2, out, g, c)  # g is ours: its memory serves as the scratch
+        m2.flags.writeable = v2.flags.writeable = False
         unflatten = params.treedef.unflatten
-        return updates, AdamState(t, unflatten(new_m), unflatten(new_v))
+        new = AdamState(t, unflatten(_split(m2, plan)), unflatten(_split(v2, plan)))
+        last[0] = _Made(new.mu, m2, new.nu, v2, params.treedef, plan, dtype)
+        return Packed(_split(out, plan), out), new
 
     return Optimizer(init, Transform(flat))
