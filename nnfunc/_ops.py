@@ -31,9 +31,10 @@ def row_sum(a: Array) -> Array:
     return (a @ _ones(a.shape[1], a.dtype))[:, None]
 
 
-def col_sum(a: Array) -> Array:
-    """``a.sum(axis=0)`` for a 2-D ``a``, as a vector-matrix product."""
-    return _ones(a.shape[0], a.dtype) @ a
+def col_sum(a: Array, out: Array | None = None) -> Array:
+    """``a.sum(axis=0)`` for a 2-D ``a``, as a vector-matrix product (written into ``out`` if given)."""
+    result: Array = np.matmul(_ones(a.shape[0], a.dtype), a, out=out)
+    return result
 
 
 def row_max(a: Array) -> Array:

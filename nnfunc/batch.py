@@ -191,14 +191,26 @@ class Batch:
 
     @classmethod
     def _trusted(
-        cls, x: Inputs, y: Labels, parent: Batch, weight: Array | None = None, key: Key | None = None
+        cls,
+        x: Inputs,
+        y: Labels,
+        parent: Batch,
+        weight: Array | None = None,
+        key: Key | None = None,
+        *,
+        fresh: bool = False,
     ) -> Batch:
-        """A batch cut from the checked batch ``parent`` (fresh or read-only arrays), whose value ranges bound it."""
+        """A batch cut from the checked batch ``parent``, whose value ranges bound it: from views of its
+        arrays (made read-only here), or, with ``fresh``, from arrays nnfunc just made and marked read-only."""
         batch = object.__new__(cls)
         setattr_ = object.__setattr__
-        setattr_(batch, "x", read_only(x) if isinstance(x, np.ndarray) and x.flags.writeable else x)
-        setattr_(batch, "y", y if not y.flags.writeable else read_only(y))
-        setattr_(batch, "sample_weight", None if weight is None else read_only(weight))
+        if not fresh:
+            x = read_only(x) if isinstance(x, np.ndarray) else x
+            y = read_only(y)
+            weight = None if weight is None else read_only(weight)
+        setattr_(batch, "x", x)
+        setattr_(batch, "y", y)
+        setattr_(batch, "sample_weight", weight)
         setattr_(batch, "key", key)
         setattr_(batch, "y_range", parent.y_range)
         setattr_(batch, "fits_float32", parent.fits_float32)

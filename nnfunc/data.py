@@ -33,7 +33,7 @@ def _take(data: Batch, index: NDArray[np.intp], key: Key) -> Batch:
     x, w = data.x, data.sample_weight
     rows = freeze_own(x.take(index, axis=0)) if type(x) is np.ndarray else freeze_rows(x[index])
     weight = None if w is None else freeze_own(w.take(index))
-    return Batch._trusted(rows, freeze_own(data.y.take(index, axis=0)), data, weight, key)
+    return Batch._trusted(rows, freeze_own(data.y.take(index, axis=0)), data, weight, key, fresh=True)
 
 
 @dataclass(frozen=True, eq=False)

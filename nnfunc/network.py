@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 import numpy as np
 
 from ._checks import check_scalar
 from ._ops import col_sum
+from ._packed import Packed, Plan, plan_of
 from ._typing import Array, Features
 from .activations import Activation
 from .batch import Batch, as_features, fits_float32
@@ -97,7 +98,11 @@ def _cast(params: Layer, x: Any, fits32: bool, n_in: int | None, dtype: np.dtype
     return x.astype(dtype)
 
 
-def _signature(params: Layer) -> tuple[np.dtype[Any] | None, int | None, int | None, Activation | None]:
+Signature: TypeAlias = tuple[np.dtype[Any] | None, int | None, int | None, Activation | None]
+"""``(dtype, n_in, n_out, output activation)`` of a network, each ``None`` where it is not fixed."""
+
+
+def _signature(params: Layer) -> Signature:
     """``(dtype, n_in, n_out, output activation)`` of a network, each ``None`` where it is not fixed."""
     stack = _dense_stack(params)
     if stack is not None:
@@ -109,18 +114,24 @@ def _signature(params: Layer) -> tuple[np.dtype[Any] | None, int | None, int | N
 def _check(params: Layer, batch: Batch, cost: Cost, l2: float) -> tuple[Any, float]:
     """Cheap O(1) checks at the boundary; returns ``x`` in the network's dtype and ``l2``."""
     params = check_network(params)
-    if not isinstance(batch, Batch):
-        raise TypeError(f"batch: expected nf.Batch(x, y), got {type(batch).__name__}")
     if not isinstance(cost, Cost):
         raise TypeError(f"cost: expected an nf cost such as nf.softmax_cross_entropy, got {cost!r}")
     l2 = check_scalar("l2", l2)
-    dtype, n_in, n_out, activation = _signature(params)
-    check_output(cost, activation)
+    signature = _signature(params)
+    check_output(cost, signature[3])
+    return _check_batch(params, signature, batch, cost), l2
+
+
+def _check_batch(params: Layer, signature: Signature, batch: Batch, cost: Cost) -> Any:
+    """The batch's checks against a network of this ``signature``; returns ``x`` in the network's dtype."""
+    if not isinstance(batch, Batch):
+        raise TypeError(f"batch: expected nf.Batch(x, y), got {type(batch).__name__}")
+    dtype, n_in, n_out, _ = signature
     if n_out is not None:
         check_labels(cost, batch.y, batch.y_range, n_out)
     if dtype == np.float32 and not batch.fits_float32:
         raise ValueError("batch: x or y has values beyond the float32 range (3.4e38) of this float32 network")
-    return _cast(params, batch.x, True, n_in, dtype), l2
+    return _cast(params, batch.x, True, n_in, dtype)
 
 
 def forward(params: Layer, x: Features) -> Array:
@@ -278,22 +289,60 @@ def value_grad_and_state(
     return value + _penalty(params, l2), grad, params.updated(saved)
 
 
-def value_grad_leaves_and_state(params: N, batch: Batch, *, cost: Cost, l2: float) -> tuple[Scalar, N | list[Array], N]:
+def value_grad_leaves_and_state(
+    params: N, batch: Batch, *, cost: Cost, l2: float, layout: Plan | None = None
+) -> tuple[Scalar, N | list[Array], N]:
     """:func:`value_grad_and_state` for a training step that works on leaves: a plain stack of ``Dense``
     layers gives its gradient as the list of its leaves in ``tree_flatten`` order (fresh, writeable
-    arrays), without building a network around them; any other network gives its gradient network."""
-    x, l2 = _check(params, batch, cost, l2)
+    arrays, packed into one vector when they share a dtype), without building a network around them;
+    any other network gives its gradient network.
+
+    ``layout`` is for a step that made ``params`` itself, from a network it checked with this ``cost``
+    and ``l2``: the packed layout of its leaves (one dtype). Then only the batch is checked."""
     stack = _dense_stack(params)
+    if layout is None or stack is None:
+        x, l2 = _check(params, batch, cost, l2)
+    else:
+        first = stack[0].w
+        x = _check_batch(params, (first.dtype, first.shape[0], stack[-1].w.shape[1], None), batch, cost)
     if stack is None:
         return value_grad_and_state(params, batch, cost=cost, l2=l2)
     outs = _stack_outputs(stack, x)
     value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
-    leaves: list[Array] = []
-    for layer, (dw, db) in zip(stack, _stack_backward(stack, outs, g), strict=True):
+    return value + _penalty(params, l2), _stack_grad_leaves(stack, outs, g, l2, layout), params
+
+
+def _stack_grad_leaves(
+    stack: tuple[Dense, ...], outs: list[Array], g: Array, l2: float, layout: Plan | None
+) -> list[Array]:
+    """The gradient's leaves ``[dw1, db1, dw2, ...]`` (a ``Dense`` flattens to ``(w, b)``), from
+    ``g = dL/d(output)`` (overwritten): written into one packed vector (laid out by ``layout``, when
+    known) if all leaves share a dtype."""
+    dtype = g.dtype
+    if layout is None:
+        for layer in stack:
+            if layer.w.dtype != dtype or layer.b.dtype != dtype:  # mixed precision: leaf by leaf
+                leaves: list[Array] = []
+                for layer, (dw, db) in zip(stack, _stack_backward(stack, outs, g), strict=True):
+                    if l2:
+                        dw += l2 * layer.w
+                    leaves += (dw, db)
+                return leaves
+        layout = plan_of(tuple(shape for layer in stack for shape in (layer.w.shape, layer.b.shape)))
+    grads = Packed(np.empty(layout[-1][1], dtype), layout)
+    for i in range(len(stack) - 1, -1, -1):
+        layer, a, dw = stack[i], outs[i], grads[2 * i]
+        g = layer.activation.backward(outs[i + 1], g, g)  # dL/dz
+        if type(a) is np.ndarray:
+            np.matmul(a.T, g, out=dw)
+        else:  # scipy.sparse inputs
+            dw[...] = a.T @ g
+        col_sum(g, out=grads[2 * i + 1])
         if l2:
             dw += l2 * layer.w
-        leaves += (dw, db)  # a Dense flattens to (w, b): its activation is static
-    return value + _penalty(params, l2), leaves, params
+        if i:
+            g = g @ layer.w.T
+    return grads
 
 
 def value_and_grad(params: N, batch: Batch, *, cost: Cost = softmax_cross_entropy, l2: float = 0.0) -> tuple[Scalar, N]:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._checks import check_scalar
+from ._packed import Packed
 from .batch import Batch
 from .costs import Cost, softmax_cross_entropy
 from .layers.base import Layer
@@ -112,10 +113,11 @@ def optimizer_step(
             factor, state = linear(state)
             return descend(params, batch, -factor, cost=cost, l2=l2), state
         # params with its running statistics (batch norm) moved by this batch; the optimiser updates the rest
-        value, grads, params = value_grad_leaves_and_state(params, batch, cost=cost, l2=l2)
+        pdef, frozen, last, last_leaves = seen[0]
+        layout = last_leaves.plan if params is last and type(last_leaves) is Packed else None
+        value, grads, params = value_grad_leaves_and_state(params, batch, cost=cost, l2=l2, layout=layout)
         if not math.isfinite(value):
             raise FloatingPointError(f"loss is {value}: training diverged (try a smaller learning rate)")
-        pdef, frozen, last, last_leaves = seen[0]
         if params is last:  # what this step returned last time: its leaves are known
             p = last_leaves
         else:
@@ -123,7 +125,7 @@ def optimizer_step(
             if p is None or pdef is None:
                 p, pdef = tree_flatten(params)
                 frozen = state_indices(pdef)
-        if type(grads) is list:  # a Dense stack's gradient leaves, in the parameters' order
+        if isinstance(grads, list):  # a Dense stack's gradient leaves, in the parameters' order
             g = grads if fresh else freeze(grads)
         else:
             g = pdef.leaves_of(grads)  # nnfunc's gradient has the parameters' structure

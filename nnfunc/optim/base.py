@@ -19,6 +19,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import numpy as np
 
+from .._packed import Packed, split
 from ..tree import TreeDef, match_leaves, tree_flatten
 
 P = TypeVar("P")
@@ -91,19 +92,6 @@ OptState: TypeAlias = tuple[Any, ...]
 """The state of a :func:`chain` (every optimiser here): one state per transformation, in order."""
 
 Leaves: TypeAlias = list[Any]
-
-
-class Packed(list[Any]):
-    """Leaves that are views of one fresh 1-D vector ``flat``, in order and back to back (leaf ``i`` is
-    ``flat[o_i : o_i + size_i]`` with ``o_i`` the sizes before it): what a packed update (Adam on a small
-    network) returns, so that :func:`add_leaves` adds two such lists in one pass. Never changed in place
-    (code that edits a leaf list makes a plain ``list`` of it first)."""
-
-    __slots__ = ("flat",)
-
-    def __init__(self, leaves: list[Any], flat: Any) -> None:
-        super().__init__(leaves)
-        self.flat = flat
 
 
 class Params(NamedTuple):
@@ -235,13 +223,15 @@ def add_leaves(p: Leaves, u: Leaves, given: Leaves | None = None) -> Leaves:
         return [_add(a, b) for a, b in zip(p, u, strict=True)]
     if type(u) is Packed and u is not given and len(u) == len(p) and u.flat.flags.writeable:
         flat = u.flat  # a fresh vector: the sums are written into it, and u's leaves (its views) are them
-        if type(p) is Packed and p.flat.shape == flat.shape and p.flat.dtype == flat.dtype:
-            flat += p.flat  # both back to back in leaf order, leaves of equal shapes: the same layout
-            return freeze(u)
-        if all(type(a) is np.ndarray and a.dtype == flat.dtype for a in p):
-            for a, b in zip(p, u, strict=True):
+        if type(p) is Packed and p.plan is u.plan and p.flat.dtype == flat.dtype:
+            flat += p.flat
+        elif all(type(a) is np.ndarray and a.dtype == flat.dtype for a in p):
+            for a, b in zip(p, split(flat, u.plan), strict=True):
                 b += a
-            return freeze(u)
+        else:
+            return freeze([_add(a, b) for a, b in zip(p, u, strict=True)])
+        flat.flags.writeable = False
+        return u if not u[0].flags.writeable else freeze(u)  # one Packed's views share their flag
     out = []
     for a, b, g in zip(p, u, given, strict=True):
         if b is not g and type(b) is np.ndarray and type(a) is np.ndarray and b.dtype == a.dtype and b.flags.writeable:

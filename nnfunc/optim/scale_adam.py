@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._checks import check_number, is_integer
-from .base import AdamState, Leaves, Optimizer, Packed, Params, Transform, expect_state, state_leaves, zeros_like
+from .._packed import Packed, Plan, plan_of, split
+from .base import AdamState, Leaves, Optimizer, Params, Transform, expect_state, state_leaves, zeros_like
 
 BLOCK = 1 << 15
 """Elements per block: seven arrays of this many float64 (g, m, v, new m, new v, update, scratch) fit in L2."""
@@ -53,32 +54,16 @@ def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...]) -> tuple[Any, Any, Any]:
     return m2, v2, u
 
 
-def _plan(like: Leaves) -> list[tuple[int, int, tuple[int, ...]]]:
-    """``(start, end, shape)`` of each leaf in the packed vector."""
-    out, start = [], 0
-    for a in like:
-        end = start + a.size
-        out.append((start, end, a.shape))
-        start = end
-    return out
-
-
-def _split(flat: Any, plan: list[tuple[int, int, tuple[int, ...]]]) -> Leaves:
-    """Views of ``flat``, one per leaf (read-only when ``flat`` is: views inherit the flag)."""
-    return [flat[s:e] if len(shape) == 1 else flat[s:e].reshape(shape) for s, e, shape in plan]
-
-
 class _Made(NamedTuple):
-    """What a packed update made: its moment trees, their packed vectors, the parameters' structure, the
-    leaves' plan and dtype."""
+    """What a packed update made: its moment trees, their packed vectors, the parameters' structure and
+    the leaves' layout."""
 
     mu: Any
     m: Any
     nu: Any
     v: Any
     treedef: Any
-    plan: list[tuple[int, int, tuple[int, ...]]]
-    dtype: np.dtype[Any]
+    plan: Plan
 
 
 def _pack(leaves: Leaves) -> Any:
@@ -86,15 +71,11 @@ def _pack(leaves: Leaves) -> Any:
     return np.concatenate([a.reshape(-1) for a in leaves])
 
 
-def _fits(u: Leaves, made: _Made) -> bool:
-    """Whether ``u`` are arrays of the shapes ``made.plan`` packs, in ``made``'s dtype."""
-    plan = made.plan
-    if len(u) != len(plan):
-        return False
-    for a, (_, _, shape) in zip(u, plan, strict=True):
-        if type(a) is not np.ndarray or a.shape != shape or a.dtype != made.dtype:
-            return False
-    return True
+def _fits(u: Leaves, plan: Plan) -> bool:
+    """Whether ``u`` are arrays of the shapes ``plan`` packs."""
+    return len(u) == len(plan) and all(
+        type(a) is np.ndarray and a.shape == shape for a, (_, _, shape) in zip(u, plan, strict=True)
+    )
 
 
 def _by_leaf(u: Leaves, mu: Leaves, nu: Leaves, c: tuple[float, ...], treedef: Any, t: int) -> tuple[Leaves, AdamState]:
@@ -146,7 +127,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
             and state.mu is made.mu
             and state.nu is made.nu
             and made.treedef is params.treedef
-            and _fits(u, made)
+            and ((type(u) is Packed and u.plan is made.plan) or _fits(u, made.plan))
         ):
             m, v, plan = made.m, made.v, made.plan  # moments this update made (checked then) for leaves like u
         else:
@@ -154,15 +135,20 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
             nu = state_leaves("AdamState.nu", state.nu, params)
             if not _packable(u):
                 return _by_leaf(u, mu, nu, c, params.treedef, t)
-            m, v, plan = _pack(mu), _pack(nu), _plan(u)
-        g = _pack(u)
+            m, v, plan = _pack(mu), _pack(nu), plan_of(tuple(a.shape for a in u))
+        if type(u) is Packed and u.plan is plan:
+            g, tmp = u.flat, None  # the caller's: read, not overwritten
+        else:
+            g = tmp = _pack(u)  # ours: its memory serves as the scratch
         n, dtype = g.shape[0], g.dtype
+        if dtype != m.dtype:
+            raise ValueError(f"updates: expected {m.dtype} leaves like the parameters, got {dtype}")
         m2, v2, out = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
-        _block(g, m, v, m2, v2, out, g, c)  # g is ours: its memory serves as the scratch
+        _block(g, m, v, m2, v2, out, np.empty(n, dtype) if tmp is None else tmp, c)
         m2.flags.writeable = v2.flags.writeable = False
         unflatten = params.treedef.unflatten
-        new = AdamState(t, unflatten(_split(m2, plan)), unflatten(_split(v2, plan)))
-        last[0] = _Made(new.mu, m2, new.nu, v2, params.treedef, plan, dtype)
-        return Packed(_split(out, plan), out), new
+        new = AdamState(t, unflatten(split(m2, plan)), unflatten(split(v2, plan)))
+        last[0] = _Made(new.mu, m2, new.nu, v2, params.treedef, plan)
+        return Packed(out, plan, read_only=True), new  # out: written once more, by params + updates
 
     return Optimizer(init, Transform(flat))
