@@ -42,7 +42,9 @@ def row_max(a: Array) -> Array:
     if a.shape[1] > _COLUMN_LOOP_MAX:
         result: Array = np.maximum.reduce(a, axis=1, keepdims=True)
         return result
-    m = a[:, :1].copy()
-    for j in range(1, a.shape[1]):
+    if a.shape[1] == 1:
+        return a.copy()
+    m: Array = np.maximum(a[:, :1], a[:, 1:2])
+    for j in range(2, a.shape[1]):
         np.maximum(m, a[:, j : j + 1], out=m)
     return m

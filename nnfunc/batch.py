@@ -198,13 +198,14 @@ class Batch:
         weight: Array | None = None,
         key: Key | None = None,
         *,
-        fresh: bool = False,
+        frozen: bool = False,
     ) -> Batch:
         """A batch cut from the checked batch ``parent``, whose value ranges bound it: from views of its
-        arrays (made read-only here), or, with ``fresh``, from arrays nnfunc just made and marked read-only."""
+        arrays (made read-only here), or, with ``frozen``, from arrays already read-only that no one can
+        write (fresh ones nnfunc marked, or views of such)."""
         batch = object.__new__(cls)
         setattr_ = object.__setattr__
-        if not fresh:
+        if not frozen:
             x = read_only(x) if isinstance(x, np.ndarray) else x
             y = read_only(y)
             weight = None if weight is None else read_only(weight)

@@ -386,17 +386,20 @@ def _row_starts(n: int, k: int) -> NDArray[np.intp]:
 def _softmax_ce(z: Array, y: Labels, grad: bool) -> tuple[Array, Array | None]:
     # Per sample: log(sum exp(z - m)) - (z_y - m), two terms >= 0, so the sum never cancels.
     shifted = z - row_max(z)  # C-contiguous: z is
-    e = np.exp(shifted)
-    total = row_sum(e)
     g: Array | None = None
     if y.ndim == 1:
         at = _row_starts(y.shape[0], z.shape[1]) + y  # flat index of [i, y[i]]
-        losses: Array = np.log(total.reshape(-1)) - shifted.reshape(-1)[at]
+        picked = shifted.reshape(-1)[at]
+        e = np.exp(shifted, out=shifted)
+        total = row_sum(e)
+        losses: Array = np.log(total.reshape(-1)) - picked
         if grad:
             e /= total
             e.reshape(-1)[at] -= 1  # e is C-contiguous: reshape(-1) is a view
             g = e
     else:
+        e = np.exp(shifted)
+        total = row_sum(e)
         t: Array = y.astype(z.dtype, copy=False)  # float64 targets must not upcast float32 outputs
         losses = row_sum(t * (np.log(total) - shifted))[:, 0]
         if grad:

@@ -21,19 +21,32 @@ def _check_flag(name: str, value: object) -> bool:
     return bool(value)
 
 
-def _slice(data: Batch, start: int, stop: int, key: Key) -> Batch:
+CHUNK_BYTES = 1 << 20
+"""Shuffled rows are gathered this many bytes of ``x`` at a time (at least one batch), and the batches cut
+from them as views: one gather per chunk instead of one per batch, at little memory."""
+
+
+def _slice(data: Batch, start: int, stop: int, key: Key | None) -> Batch:
     """Rows ``start:stop`` of ``data``: views of its read-only arrays (a new CSR matrix for sparse ``x``)."""
     x, w = data.x, data.sample_weight
     rows = x[start:stop] if isinstance(x, np.ndarray) else freeze_rows(x[start:stop])
-    return Batch._trusted(rows, data.y[start:stop], data, None if w is None else w[start:stop], key)
+    weight = None if w is None else w[start:stop]
+    return Batch._trusted(rows, data.y[start:stop], data, weight, key, frozen=True)
 
 
-def _take(data: Batch, index: NDArray[np.intp], key: Key) -> Batch:
+def _take(data: Batch, index: NDArray[np.intp]) -> Batch:
     """Rows ``index`` of ``data`` in that order: fresh arrays, marked read-only."""
     x, w = data.x, data.sample_weight
     rows = freeze_own(x.take(index, axis=0)) if type(x) is np.ndarray else freeze_rows(x[index])
     weight = None if w is None else freeze_own(w.take(index))
-    return Batch._trusted(rows, freeze_own(data.y.take(index, axis=0)), data, weight, key, fresh=True)
+    return Batch._trusted(rows, freeze_own(data.y.take(index, axis=0)), data, weight, None, frozen=True)
+
+
+def _batches_per_chunk(x: object, size: int) -> int:
+    """How many shuffled batches of ``size`` rows to gather at once (1 for sparse ``x``)."""
+    if not isinstance(x, np.ndarray):
+        return 1
+    return max(1, CHUNK_BYTES // max(1, size * x[:1].nbytes))
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,10 +98,19 @@ class Batches:
             if size is None:  # the full batch: order does not change the mean gradient
                 yield Batch._trusted(data.x, data.y, data, data.sample_weight, child(key, epoch, 0))
                 continue
-            order = rng(child(key, epoch)).permutation(n) if self.shuffle else None
-            for i, start in enumerate(range(0, self._per_epoch() * size, size)):
-                stop, own = min(start + size, n), child(key, epoch, i)
-                yield _slice(data, start, stop, own) if order is None else _take(data, order[start:stop], own)
+            count = self._per_epoch()
+            if not self.shuffle:
+                for i in range(count):
+                    yield _slice(data, i * size, min(i * size + size, n), child(key, epoch, i))
+                continue
+            order = rng(child(key, epoch)).permutation(n)
+            per_chunk = _batches_per_chunk(data.x, size)
+            for first in range(0, count, per_chunk):
+                last = min(first + per_chunk, count)  # batches first .. last-1, gathered together
+                chunk = _take(data, order[first * size : min(last * size, n)])
+                for i in range(first, last):
+                    start = (i - first) * size
+                    yield _slice(chunk, start, start + size, child(key, epoch, i))
 
 
 def batches(
