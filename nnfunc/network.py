@@ -329,7 +329,7 @@ def _stack_grad_leaves(
                     leaves += (dw, db)
                 return leaves
         layout = plan_of(tuple(shape for layer in stack for shape in (layer.w.shape, layer.b.shape)))
-    grads = Packed(np.empty(layout[-1][1], dtype), layout)
+    grads = Packed(np.empty(layout.size, dtype), layout)
     for i in range(len(stack) - 1, -1, -1):
         layer, a, dw = stack[i], outs[i], grads[2 * i]
         g = layer.activation.backward(outs[i + 1], g, g)  # dL/dz

@@ -25,7 +25,7 @@ shapes = st.lists(st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple)
 def test_packed_leaves_are_back_to_back_views_of_their_vector(shapes: list[tuple[int, ...]], read_only: bool) -> None:
     plan = plan_of(tuple(shapes))
     assert plan is plan_of(tuple(list(shapes)))  # one object per layout
-    flat = np.arange(plan[-1][1], dtype=np.float64)
+    flat = np.arange(plan.size, dtype=np.float64)
     packed = Packed(flat, plan, read_only=read_only)
     assert [a.shape for a in packed] == shapes
     np.testing.assert_array_equal(np.concatenate([a.reshape(-1) for a in packed]), flat)

@@ -20,20 +20,20 @@ from .._packed import Packed, Plan, plan_of, split
 from .base import AdamState, Leaves, Optimizer, Params, Transform, expect_state, state_leaves, zeros_like
 
 BLOCK = 1 << 15
-"""Elements per block: seven arrays of this many float64 (g, m, v, new m, new v, update, scratch) fit in L2."""
+"""Elements per block: six arrays of this many float64 (g, m, v, new m, new v, update) fit in L2."""
 
 
-def _block(g: Any, m: Any, v: Any, m2: Any, v2: Any, u: Any, tmp: Any, c: tuple[float, ...]) -> None:
+def _block(g: Any, m: Any, v: Any, m2: Any, v2: Any, u: Any, c: tuple[float, ...]) -> None:
     """One block: ``m2 = b1 m + (1-b1) g``, ``v2 = b2 v + (1-b2) g**2``, ``u = factor m2 / (sqrt(v2) + eps_t)``
-    (``tmp`` is scratch, and may be ``g``'s own memory)."""
+    (``u`` serves as scratch until it is computed)."""
     b1, r1, b2, r2, eps_t, factor = c
     np.multiply(g, r1, out=m2)
-    np.multiply(g, g, out=v2)  # the last read of g: tmp may be g's own memory
-    np.multiply(m, b1, out=tmp)
-    m2 += tmp  # not m + r1 (g - m): in float32 that loses a small g next to a large m
+    np.multiply(m, b1, out=u)
+    m2 += u  # not m + r1 (g - m): in float32 that loses a small g next to a large m
+    np.multiply(g, g, out=v2)
     v2 *= r2
-    np.multiply(v, b2, out=tmp)
-    v2 += tmp
+    np.multiply(v, b2, out=u)
+    v2 += u
     np.sqrt(v2, out=u)
     u += eps_t
     np.divide(m2, u, out=u)
@@ -47,10 +47,9 @@ def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...]) -> tuple[Any, Any, Any]:
     gf, mf, vf = g.reshape(-1), m.reshape(-1), v.reshape(-1)
     m2f, v2f, uf = m2.reshape(-1), v2.reshape(-1), u.reshape(-1)
     n = gf.shape[0]
-    tmp = np.empty(min(n, BLOCK), dtype)
     for s in range(0, n, BLOCK):
         e = min(s + BLOCK, n)
-        _block(gf[s:e], mf[s:e], vf[s:e], m2f[s:e], v2f[s:e], uf[s:e], tmp[: e - s], c)
+        _block(gf[s:e], mf[s:e], vf[s:e], m2f[s:e], v2f[s:e], uf[s:e], c)
     return m2, v2, u
 
 
@@ -73,8 +72,8 @@ def _pack(leaves: Leaves) -> Any:
 
 def _fits(u: Leaves, plan: Plan) -> bool:
     """Whether ``u`` are arrays of the shapes ``plan`` packs."""
-    return len(u) == len(plan) and all(
-        type(a) is np.ndarray and a.shape == shape for a, (_, _, shape) in zip(u, plan, strict=True)
+    return len(u) == len(plan.shapes) and all(
+        type(a) is np.ndarray and a.shape == shape for a, shape in zip(u, plan.shapes, strict=True)
     )
 
 
@@ -136,15 +135,12 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
             if not _packable(u):
                 return _by_leaf(u, mu, nu, c, params.treedef, t)
             m, v, plan = _pack(mu), _pack(nu), plan_of(tuple(a.shape for a in u))
-        if type(u) is Packed and u.plan is plan:
-            g, tmp = u.flat, None  # the caller's: read, not overwritten
-        else:
-            g = tmp = _pack(u)  # ours: its memory serves as the scratch
+        g = u.flat if type(u) is Packed and u.plan is plan else _pack(u)
         n, dtype = g.shape[0], g.dtype
         if dtype != m.dtype:
             raise ValueError(f"updates: expected {m.dtype} leaves like the parameters, got {dtype}")
         m2, v2, out = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
-        _block(g, m, v, m2, v2, out, np.empty(n, dtype) if tmp is None else tmp, c)
+        _block(g, m, v, m2, v2, out, c)
         m2.flags.writeable = v2.flags.writeable = False
         unflatten = params.treedef.unflatten
         new = AdamState(t, unflatten(split(m2, plan)), unflatten(split(v2, plan)))
