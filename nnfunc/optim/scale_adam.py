@@ -3,7 +3,7 @@
 Adam makes about eleven elementwise passes per update. Done leaf by leaf with NumPy
 temporaries, a small network pays eleven NumPy calls per leaf (the per-call cost dominates)
 and a large one streams every temporary through memory. Here every pass writes into
-preallocated outputs, on blocks of at most ``BLOCK`` elements, so the passes over a block
+preallocated outputs, on blocks of at most ``BLOCK_BYTES`` per array, so the passes over a block
 run in cache; a network whose leaves together fit in one block (tabular MLPs) is done as
 one block: its leaves are packed into one vector, and the new moments are views of it.
 """
@@ -19,8 +19,9 @@ from .._checks import check_number, is_integer
 from .._packed import Packed, Plan, plan_of, split
 from .base import AdamState, Leaves, Optimizer, Params, Transform, expect_state, state_leaves, zeros_like
 
-BLOCK = 1 << 15
-"""Elements per block: six arrays of this many float64 (g, m, v, new m, new v, update) fit in L2."""
+BLOCK_BYTES = 1 << 19
+"""Bytes per array in a block (65 536 float64 or 131 072 float32): measured best on the benchmark machines
+(``benchmarks/large.py``); much smaller blocks pay NumPy's per-call cost more often, larger ones spill."""
 
 
 def _block(g: Any, m: Any, v: Any, m2: Any, v2: Any, u: Any, c: tuple[float, ...]) -> None:
@@ -46,9 +47,9 @@ def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...]) -> tuple[Any, Any, Any]:
     m2, v2, u = np.empty(shape, dtype), np.empty(shape, dtype), np.empty(shape, dtype)
     gf, mf, vf = g.reshape(-1), m.reshape(-1), v.reshape(-1)
     m2f, v2f, uf = m2.reshape(-1), v2.reshape(-1), u.reshape(-1)
-    n = gf.shape[0]
-    for s in range(0, n, BLOCK):
-        e = min(s + BLOCK, n)
+    n, block = gf.shape[0], BLOCK_BYTES // dtype.itemsize
+    for s in range(0, n, block):
+        e = min(s + block, n)
         _block(gf[s:e], mf[s:e], vf[s:e], m2f[s:e], v2f[s:e], uf[s:e], c)
     return m2, v2, u
 
@@ -95,7 +96,7 @@ def _packable(u: Leaves) -> bool:
         if type(a) is not np.ndarray or a.dtype != dtype:
             return False
         total += a.size
-    return total <= BLOCK
+    return bool(total * dtype.itemsize <= BLOCK_BYTES)
 
 
 def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer[AdamState]:
