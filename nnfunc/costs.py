@@ -126,29 +126,37 @@ def evaluate(cost: Cost, out: Array, y: Labels, weight: Array | None) -> Scalar:
     return np.dot(w, losses) / total if total else losses.dtype.type(0)
 
 
-def evaluate_with_grad(cost: Cost, out: Array, y: Labels, weight: Array | None) -> tuple[Scalar, Array]:
-    """``(cost, d cost / d out)`` as :func:`evaluate`; the gradient ``(n, k)`` is already divided by ``n``
-    (or weighted by ``w_i / sum(w)``) and is a fresh array the caller may overwrite."""
+def evaluate_with_grad(
+    cost: Cost, out: Array, y: Labels, weight: Array | None, scale: float = 1.0
+) -> tuple[Scalar, Array]:
+    """``(cost, scale * d cost / d out)`` as :func:`evaluate`; the gradient ``(n, k)`` is already divided by
+    ``n`` (or weighted by ``w_i / sum(w)``), times ``scale`` in the same pass (a descent step's ``-lr``),
+    and is a fresh array the caller may overwrite."""
     if cost.per_sample is None:
         if weight is not None:
             raise _no_weights(cost)
         value, g = cost.value_and_grad(out, y)
         if g is out or not g.flags.writeable or g.base is not None:
             g = g.copy()
+        if scale != 1.0:
+            g *= scale
         return value, g
     losses, g_rows = cost.per_sample(out if out.flags.c_contiguous else np.ascontiguousarray(out), y, True)
     assert g_rows is not None
     n = losses.shape[0]
     if weight is None:
         mean: Scalar = np.add.reduce(losses) / n
-        g_rows /= n
+        if scale == 1.0:
+            g_rows /= n
+        else:
+            g_rows *= scale / n
         return mean, g_rows
     w = weight.astype(losses.dtype, copy=False)
     total = w.sum()
     if not total:
         g_rows[...] = 0
         return losses.dtype.type(0), g_rows
-    g_rows *= (w / total)[:, None]
+    g_rows *= (w * (scale / total))[:, None]
     return np.dot(w, losses) / total, g_rows
 
 

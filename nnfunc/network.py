@@ -236,9 +236,7 @@ def _training_pass(params: Layer, x: Any, batch: Batch, cost: Cost, scale: float
     out, saved = params.forward(x, ctx)
     if params.n_out is None:
         check_labels(cost, batch.y, batch.y_range, out.shape[1])
-    value, g = evaluate_with_grad(cost, out, batch.y, batch.sample_weight)
-    if scale != 1.0:
-        g *= scale
+    value, g = evaluate_with_grad(cost, out, batch.y, batch.sample_weight, scale)
     grad, _ = params.backward(saved, g, False)
     return value, grad, saved
 
@@ -427,9 +425,8 @@ def _stack_sgd_step(
     stack: tuple[Dense, ...], x: Any, batch: Batch, cost: Cost, lr: float, l2: float
 ) -> tuple[Dense, ...]:
     outs = _stack_outputs(stack, x)
-    value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
+    value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight, -lr)  # -lr * dL/d(output)
     check_finite(value)  # NaN/inf parameters show in the cost at once
-    g *= -lr
     decay = 1 - lr * l2  # w - lr*(dw + l2*w) == decay*w - lr*dw
     layers = []
     for layer, (dw, db) in zip(stack, _stack_backward(stack, outs, g), strict=True):
