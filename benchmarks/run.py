@@ -162,8 +162,12 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row("memory", f"peak RSS, one f32 sgd epoch, n={s.n_large}{label}", "MB", mb))
 
     _progress(began, "import time")
-    imp = importtime.measure(repeats=3 if args.quick else 21)
-    rows.append(row("import", "import nnfunc on top of numpy, vs numpy's own import", "ms", imp, 1e3))
+    imp = importtime.measure(repeats=3 if args.quick else 21, bytecode_cache=True)
+    rows.append(row("import", "import nnfunc on top of numpy, vs numpy's own import (bytecode cached)", "ms", imp, 1e3))
+    imp_compiling = importtime.measure(repeats=3 if args.quick else 21)
+    rows.append(
+        row("import", "the same, sources compiled every run (PYTHONDONTWRITEBYTECODE)", "ms", imp_compiling, 1e3)
+    )
 
     _progress(began, "layers")
     lt = layers.measure_tiny(steps=s.tiny_steps, repeats=s.repeats * 2 + 1, warmup=s.warmup)
@@ -194,7 +198,11 @@ def main(argv: list[str] | None = None) -> None:
         _check("large f32: adam / sgd epoch", _ratio(f32a, "nnfunc", f32s, "nnfunc"), 1.6),
         _check("large f32 adam: nnfunc / torch", _ratio(f32a, "nnfunc", f32a, "torch"), 0.85),
         _check("large sgd: f64 / f32 epoch", _ratio(f64s, "nnfunc", f32s, "nnfunc"), 1.8, at_least=True),
-        _check("import: nnfunc / numpy import time", _ratio(imp, "nnfunc", imp, "numpy"), importtime.TARGET),
+        _check(
+            "import: nnfunc / numpy import time (bytecode cached)",
+            _ratio(imp, "nnfunc", imp, "numpy"),
+            importtime.TARGET,
+        ),
         *(_check(name, value, goal) for name, value, goal in layers.targets(lt, lb)),
         *(_check(name, value, goal) for name, value, goal in sparse.targets(sr)),
     ]

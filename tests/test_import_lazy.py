@@ -16,6 +16,7 @@ PERIPHERAL = (
     "nnfunc.io",
     "nnfunc.layers.dropout",
     "nnfunc.layers.norm",
+    "nnfunc.schedules",
     "nnfunc.plot",
     "nnfunc.sweeps",
     "nnfunc.testing",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._checks import check_number
-from ..schedules import Schedule
 from .base import Optimizer, OptState
 from .scale_adam import scale_by_adam
 from .transforms import add_decayed_weights, scale_by_learning_rate, scale_by_rms, scale_by_rss, trace
 from .wrappers import Mask, chain, masked
+
+if TYPE_CHECKING:  # annotations only: the schedules module loads on first use
+    from ..schedules import Schedule
 
 
 def sgd(lr: float | Schedule) -> Optimizer[OptState]:

@@ -16,12 +16,11 @@ arrays it has just allocated; float32 parameters give float32 state and updates.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._checks import check_number, check_scalar
-from ..schedules import Schedule
 from .base import (
     CountState,
     EmptyState,
@@ -37,6 +36,9 @@ from .base import (
     state_leaves,
     zeros_like,
 )
+
+if TYPE_CHECKING:  # annotations only: the schedules module loads on first use
+    from ..schedules import Schedule
 
 
 def _empty(params: object) -> EmptyState:
