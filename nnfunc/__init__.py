@@ -4,8 +4,9 @@ Parameters are frozen dataclass pytrees; ``forward``, ``loss``, ``grad`` and
 ``sgd_step`` are pure functions; training is the fold ``train(step_fn, params, batches)``.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_names
 from .activations import Activation, identity, leaky_relu, relu, sigmoid, softmax, tanh
 from .batch import Batch
 from .costs import (
@@ -117,19 +118,8 @@ if TYPE_CHECKING:
     from .sweeps import sweep
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+if not TYPE_CHECKING:  # hidden from mypy, which sees the imports above: a misspelt name stays an error
+    __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 __all__ = [

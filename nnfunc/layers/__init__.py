@@ -1,7 +1,8 @@
 """Layers: each kind in its own module, its backward pass beside its forward pass."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_names
 from .activation import ActivationLayer
 from .base import Context, Layer, param, state
 from .combinators import Concatenate, Residual, Sequential
@@ -17,19 +18,8 @@ if TYPE_CHECKING:
     from .norm import BatchNorm, LayerNorm
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+if not TYPE_CHECKING:  # hidden from mypy, which sees the imports above: a misspelt name stays an error
+    __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 __all__ = [

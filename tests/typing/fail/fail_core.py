@@ -37,3 +37,7 @@ nf.split(0)  # E: arg-type
 nf.Key("0")  # E: arg-type
 # a network is immutable: no assignment to its fields
 params.layers = ()  # E: misc
+
+# a misspelt name (nnfunc loads some names on first use; mypy must still know every name)
+nf.adma(1e-3)  # E: attr-defined
+nf.layers.Dropuot(0.5)  # E: attr-defined
