@@ -38,7 +38,7 @@ def is_immutable(a: NDArray[Any]) -> bool:
 
 def freeze_own(a: A) -> A:
     """Mark ``a``, an array nnfunc just made and no one else holds, read-only in place; return it."""
-    a.flags.writeable = False
+    a.setflags(write=False)
     return a
 
 
@@ -61,5 +61,5 @@ def read_only(a: A) -> A:
     if not a.flags.writeable:
         return a
     view = a.view()
-    view.flags.writeable = False
+    view.setflags(write=False)
     return view

@@ -59,7 +59,7 @@ class Packed(list[Any]):
         itself stays writeable for its owner (who then marks it read-only once done writing)."""
         if read_only:
             view = flat.view()
-            view.flags.writeable = False
+            view.setflags(write=False)
             super().__init__(plan.split(view))
         else:
             super().__init__(plan.split(flat))

@@ -252,7 +252,7 @@ def _add_decay(params: N, grads: N, l2: float) -> N:
 
 def _frozen(a: Any) -> Any:
     if isinstance(a, np.ndarray) and a.flags.writeable:
-        a.flags.writeable = False
+        a.setflags(write=False)
     return a
 
 
@@ -438,8 +438,8 @@ def _stack_sgd_step(
 
 def _dense(w: Array, b: Array, activation: Activation) -> Dense:
     """``trusted(Dense, ...)`` unrolled for the fast path: arrays nnfunc just made, frozen in place."""
-    w.flags.writeable = False
-    b.flags.writeable = False
+    w.setflags(write=False)
+    b.setflags(write=False)
     layer = object.__new__(Dense)
     object.__setattr__(layer, "w", w)
     object.__setattr__(layer, "b", b)

@@ -143,7 +143,7 @@ def trusted(cls: type[L], **fields: Any) -> L:
     layer = object.__new__(cls)
     for name, value in fields.items():
         if isinstance(value, np.ndarray) and value.flags.writeable:
-            value.flags.writeable = False
+            value.setflags(write=False)
         object.__setattr__(layer, name, value)
     return layer
 

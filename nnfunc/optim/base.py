@@ -181,10 +181,10 @@ def freeze(leaves: Leaves) -> Leaves:
     """Mark fresh arrays read-only, and the array they are views of (only nnfunc holds it); returns them."""
     for a in leaves:
         if type(a) is np.ndarray:
-            a.flags.writeable = False
+            a.setflags(write=False)
             base = a.base
             if type(base) is np.ndarray and base.flags.writeable:
-                base.flags.writeable = False
+                base.setflags(write=False)
     return leaves
 
 
@@ -209,7 +209,7 @@ def _add(p: Any, u: Any) -> Any:
     if not isinstance(p, np.ndarray):
         return p + u
     out = np.add(p, u, out=np.empty_like(p))  # the parameters' dtype and shape (0-d arrays stay arrays)
-    out.flags.writeable = False
+    out.setflags(write=False)
     return out
 
 
@@ -230,7 +230,7 @@ def add_leaves(p: Leaves, u: Leaves, given: Leaves | None = None) -> Leaves:
                 b += a
         else:
             return freeze([_add(a, b) for a, b in zip(p, u, strict=True)])
-        flat.flags.writeable = False
+        flat.setflags(write=False)
         return u if not u[0].flags.writeable else freeze(u)  # one Packed's views share their flag
     out = []
     for a, b, g in zip(p, u, given, strict=True):

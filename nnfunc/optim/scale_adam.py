@@ -83,7 +83,7 @@ def _by_leaf(u: Leaves, mu: Leaves, nu: Leaves, c: tuple[float, ...], treedef: A
     results = [_leaf(np.asarray(a), m, v, c) for a, m, v in zip(u, mu, nu, strict=True)]
     new_m, new_v = [r[0] for r in results], [r[1] for r in results]
     for a in (*new_m, *new_v):
-        a.flags.writeable = False
+        a.setflags(write=False)
     return [r[2] for r in results], AdamState(t, treedef.unflatten(new_m), treedef.unflatten(new_v))
 
 
@@ -142,7 +142,8 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
             raise ValueError(f"updates: expected {m.dtype} leaves like the parameters, got {dtype}")
         m2, v2, out = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
         _block(g, m, v, m2, v2, out, c)
-        m2.flags.writeable = v2.flags.writeable = False
+        m2.setflags(write=False)
+        v2.setflags(write=False)
         unflatten = params.treedef.unflatten
         new = AdamState(t, unflatten(split(m2, plan)), unflatten(split(v2, plan)))
         last[0] = _Made(new.mu, m2, new.nu, v2, params.treedef, plan)
