@@ -132,7 +132,7 @@ def optimizer_step(
             if g is None:
                 g, gdef = tree_flatten(grads)
                 match_leaves("grads", g, gdef, p, pdef)
-        u, state = flat(g, state, Params(p, pdef, params), 1.0)
+        u, state = flat(g, state, Params(p, pdef, params, True), 1.0)  # the last member may add p itself
         leaves = add_leaves(p, u, g if fresh else None)
         if frozen:
             leaves = list(leaves)  # edited below: no longer a Packed list

@@ -168,3 +168,32 @@ def test_adding_packed_updates_never_writes_the_callers_parameters() -> None:
     np.testing.assert_array_equal(plain[0], np.arange(4.0).reshape(2, 2))
     np.testing.assert_array_equal(out2[0], plain[0] + 1)
     assert all(not a.flags.writeable for a in out2)
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    name=st.sampled_from(["adam", "adamw", "multi_steps", "masked", "scale_by_adam"]),
+    dtype=nst.dtypes(),
+    key=nst.keys(),
+)
+def test_optimizer_step_on_a_network_too_large_to_pack_equals_the_tree_path(
+    name: str, dtype: np.dtype[Any], key: nf.Key
+) -> None:
+    """Leaf by leaf (more than 512 KiB of parameters), Adam adds the parameters to its updates in its own
+    blocks when it ends the chain: bit for bit what adding them afterwards gives."""
+    net = nf.init_mlp(key, (400, 200, 3), dtype=dtype)  # 80 803 parameters
+    optimizers: dict[str, nf.Optimizer[Any]] = {
+        "adam": nf.adam(1e-2),
+        "adamw": nf.adamw(1e-2, 1e-2),
+        "multi_steps": nf.multi_steps(nf.adam(1e-2), every_k=2),
+        "masked": nf.masked(nf.adam(1e-2), nf.l2_mask),
+        "scale_by_adam": nf.scale_by_adam(),
+    }
+    opt = optimizers[name]
+    batches = [nst.batch_for(net, nf.Key(key.seed, (i,)), labels="classes", n=4) for i in range(3)]
+    params, state = nf.train(nf.optimizer_step(opt), (net, opt.init(net)), batches)
+    want_params, want_state = _tree_path(opt, net, batches, 0.0)
+    for got, want in zip(nf.tree_leaves((params, state)), nf.tree_leaves((want_params, want_state)), strict=True):
+        np.testing.assert_array_equal(got, want)
+        if isinstance(got, np.ndarray):
+            assert got.dtype == want.dtype and not got.flags.writeable

@@ -96,11 +96,22 @@ Leaves: TypeAlias = list[Any]
 
 class Params(NamedTuple):
     """The parameters of one step, flattened once: ``leaves``, their ``treedef``, and the ``tree`` itself
-    (for a user's transformation inside a chain, which works on trees)."""
+    (for a user's transformation inside a chain, which works on trees).
+
+    ``add``: the caller adds the updates to ``leaves`` next (a training step), so the transformation
+    whose updates are final may return the sums ``leaves + updates`` themselves, as a :class:`Sums`
+    list, while its arrays are in cache. A transformation that passes its updates on to another
+    (a chain's members but its last) is given ``add=False``."""
 
     leaves: Leaves
     treedef: TreeDef
     tree: Any
+    add: bool = False
+
+
+class Sums(list[Any]):
+    """``params + updates``, already added (fresh read-only arrays in the parameters' dtypes): what a flat
+    function may return when its ``Params`` say ``add``; :func:`add_leaves` passes them through."""
 
 
 FlatFn: TypeAlias = Callable[[Leaves, Any, Params, float], tuple[Leaves, Any]]
@@ -219,6 +230,8 @@ def add_leaves(p: Leaves, u: Leaves, given: Leaves | None = None) -> Leaves:
     With ``given`` (the leaves a *fresh* transformation was given), an update leaf that is not one
     of them is a new array only this step holds: the sum is written into it, saving an allocation.
     """
+    if type(u) is Sums:
+        return u
     if given is None:
         return [_add(a, b) for a, b in zip(p, u, strict=True)]
     if type(u) is Packed and u is not given and len(u) == len(p) and u.flat.flags.writeable:

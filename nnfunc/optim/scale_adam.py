@@ -17,7 +17,18 @@ import numpy as np
 
 from .._checks import check_number, is_integer
 from .._packed import Packed, Plan, plan_of, split
-from .base import AdamState, Leaves, Optimizer, Params, Transform, expect_state, state_leaves, zeros_like
+from .base import (
+    AdamState,
+    Leaves,
+    Optimizer,
+    Params,
+    Sums,
+    Transform,
+    expect_state,
+    freeze,
+    state_leaves,
+    zeros_like,
+)
 
 BLOCK_BYTES = 1 << 19
 """Bytes per array in a block (65 536 float64 or 131 072 float32): measured best on the benchmark machines
@@ -41,16 +52,21 @@ def _block(g: Any, m: Any, v: Any, m2: Any, v2: Any, u: Any, c: tuple[float, ...
     u *= factor
 
 
-def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...]) -> tuple[Any, Any, Any]:
-    """New moments and update of one leaf, in fresh C-ordered arrays, block by block."""
+def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...], p: Any = None) -> tuple[Any, Any, Any]:
+    """New moments and update of one leaf, in fresh C-ordered arrays, block by block; with ``p`` (the
+    parameter leaf, of ``g``'s dtype), ``p + update`` instead of the update, added while the block is in
+    cache."""
     shape, dtype = np.shape(g), g.dtype
     m2, v2, u = np.empty(shape, dtype), np.empty(shape, dtype), np.empty(shape, dtype)
     gf, mf, vf = g.reshape(-1), m.reshape(-1), v.reshape(-1)
     m2f, v2f, uf = m2.reshape(-1), v2.reshape(-1), u.reshape(-1)
+    pf = None if p is None else p.reshape(-1)
     n, block = gf.shape[0], BLOCK_BYTES // dtype.itemsize
     for s in range(0, n, block):
         e = min(s + block, n)
         _block(gf[s:e], mf[s:e], vf[s:e], m2f[s:e], v2f[s:e], uf[s:e], c)
+        if pf is not None:
+            uf[s:e] += pf[s:e]
     return m2, v2, u
 
 
@@ -78,13 +94,26 @@ def _fits(u: Leaves, plan: Plan) -> bool:
     )
 
 
-def _by_leaf(u: Leaves, mu: Leaves, nu: Leaves, c: tuple[float, ...], treedef: Any, t: int) -> tuple[Leaves, AdamState]:
-    """The update leaf by leaf (large networks, mixed dtypes), each leaf in cache-sized blocks."""
-    results = [_leaf(np.asarray(a), m, v, c) for a, m, v in zip(u, mu, nu, strict=True)]
+def _by_leaf(
+    u: Leaves, mu: Leaves, nu: Leaves, c: tuple[float, ...], params: Params, t: int
+) -> tuple[Leaves, AdamState]:
+    """The update leaf by leaf (large networks, mixed dtypes), each leaf in cache-sized blocks; the sums
+    ``params + updates`` (:class:`Sums`) when ``params.add`` and every update leaf has its parameter's
+    dtype."""
+    gs = [np.asarray(a) for a in u]
+    add = params.add and all(
+        type(p) is np.ndarray and p.dtype == g.dtype for p, g in zip(params.leaves, gs, strict=True)
+    )
+    ps = params.leaves if add else [None] * len(gs)
+    results = [_leaf(g, m, v, c, p) for g, m, v, p in zip(gs, mu, nu, ps, strict=True)]
     new_m, new_v = [r[0] for r in results], [r[1] for r in results]
     for a in (*new_m, *new_v):
         a.setflags(write=False)
-    return [r[2] for r in results], AdamState(t, treedef.unflatten(new_m), treedef.unflatten(new_v))
+    unflatten = params.treedef.unflatten
+    state = AdamState(t, unflatten(new_m), unflatten(new_v))
+    if add:
+        return Sums(freeze([r[2] for r in results])), state
+    return [r[2] for r in results], state
 
 
 def _packable(u: Leaves) -> bool:
@@ -134,7 +163,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
             mu = state_leaves("AdamState.mu", state.mu, params)
             nu = state_leaves("AdamState.nu", state.nu, params)
             if not _packable(u):
-                return _by_leaf(u, mu, nu, c, params.treedef, t)
+                return _by_leaf(u, mu, nu, c, params, t)
             m, v, plan = _pack(mu), _pack(nu), plan_of(tuple(a.shape for a in u))
         g = u.flat if type(u) is Packed and u.plan is plan else _pack(u)
         n, dtype = g.shape[0], g.dtype

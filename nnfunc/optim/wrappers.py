@@ -72,12 +72,13 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
     def flat(u: Leaves, state: OptState, params: Params, factor: float) -> tuple[Leaves, OptState]:
         check(state)
         new = list(state)
+        passing = params._replace(add=False) if params.add else params  # updates that go on to a member
         for k, (head, tail) in enumerate(groups):
             f = factor if k == last else 1.0
             for j, lin in tail:
                 fj, new[j] = lin(state[j])
                 f *= fj
-            u, new[head] = flats[head](u, state[head], params, f)
+            u, new[head] = flats[head](u, state[head], params if k == last else passing, f)
         return u, tuple(new)
 
     lins = [lin for lin in linears if lin is not None]
