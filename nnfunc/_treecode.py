@@ -8,6 +8,7 @@ constants), as ``dataclasses`` generates ``__init__``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,16 +25,27 @@ from ._treedef import (
 )
 
 
-def compile_builder(d: TreeDef) -> Callable[[Sequence[Any]], Any]:
-    """``leaves -> tree`` for the structure ``d``, as one generated function (no walk, no recursion)."""
-    names: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_dict_like": _dict_like}
-    lines: list[str] = []
-    counter = iter(range(1 << 30))
+def _namers(names: dict[str, Any]) -> tuple[Callable[[Any], str], Callable[[], str]]:
+    """``(const, fresh)`` for generated code: ``const(value)`` stores ``value`` in ``names`` (the code's
+    globals) under a new name and returns that name; ``fresh()`` returns a new local variable name."""
+    counter = itertools.count()
 
     def const(value: Any) -> str:
         name = f"_c{next(counter)}"
         names[name] = value
         return name
+
+    def fresh() -> str:
+        return f"_v{next(counter)}"
+
+    return const, fresh
+
+
+def compile_builder(d: TreeDef) -> Callable[[Sequence[Any]], Any]:
+    """``leaves -> tree`` for the structure ``d``, as one generated function (no walk, no recursion)."""
+    names: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_dict_like": _dict_like}
+    lines: list[str] = []
+    const, fresh = _namers(names)
 
     def emit(node: TreeDef, leaf_index: list[int]) -> str:
         kind = node._kind
@@ -44,7 +56,7 @@ def compile_builder(d: TreeDef) -> Callable[[Sequence[Any]], Any]:
             return "None"
         kids = [emit(c, leaf_index) for c in node._children]
         cls = const(node._cls)
-        var = f"_v{next(counter)}"
+        var = fresh()
         if kind == _DATACLASS:
             assert node._cls is not None
             f = _fields_of(node._cls)
@@ -79,12 +91,7 @@ def compile_matcher(d: TreeDef) -> Callable[[Any], list[Any] | None]:
     names: dict[str, Any] = {"_leaf_types": _LEAF_TYPES}
     lines: list[str] = []
     leaves: list[str] = []
-    counter = iter(range(1 << 30))
-
-    def const(value: Any) -> str:
-        name = f"_c{next(counter)}"
-        names[name] = value
-        return name
+    const, fresh = _namers(names)
 
     def visit(node: TreeDef, var: str) -> None:
         kind = node._kind
@@ -112,7 +119,7 @@ def compile_matcher(d: TreeDef) -> Callable[[Any], list[Any] | None]:
             if child._kind == _NONE:
                 lines.append(f"if {step} is not None: return None")
                 continue
-            sub = f"_v{next(counter)}"
+            sub = fresh()
             lines.append(f"{sub} = {step}")
             visit(child, sub)
 

@@ -304,43 +304,32 @@ def _dict_like(d: TreeDef, values: dict[Any, Any]) -> Any:
     return obj
 
 
-def _build(d: TreeDef, it: Iterator[Any]) -> Any:
-    """The trusted rebuild: nodes made without their constructors, leaves used as they are."""
+def _build(d: TreeDef, it: Iterator[Any], safe: bool = False) -> Any:
+    """Rebuild a tree of structure ``d`` from the leaves ``it`` yields. Trusted (``safe=False``): nodes made
+    without their constructors, leaves used as they are; safe: every dataclass through its constructor
+    (its ``__post_init__`` runs)."""
     kind = d._kind
     if kind == _LEAF:
         return next(it)
     if kind == _NONE:
         return None
     cls: Any = d._cls
-    kids = [next(it) if c is _LEAF_DEF else _build(c, it) for c in d._children]
-    if kind == _DATACLASS:
-        f = _FIELDS[cls]
-        obj = object.__new__(cls)
-        setattr_ = object.__setattr__
-        for name, value in zip(f.children, kids, strict=False):
-            setattr_(obj, name, value)
-        for name, value in zip(f.static, d._aux, strict=False):
-            setattr_(obj, name, value)
-        if d._meta is not None:
-            for name, value in zip(f.other, d._meta, strict=False):
-                setattr_(obj, name, value)
-        return obj
-    return _container(d, kids)
-
-
-def _build_safe(d: TreeDef, it: Iterator[Any]) -> Any:
-    """The safe rebuild: every dataclass through its constructor (its ``__post_init__`` runs)."""
-    kind = d._kind
-    if kind == _LEAF:
-        return next(it)
-    if kind == _NONE:
-        return None
-    cls: Any = d._cls
-    kids = [next(it) if c is _LEAF_DEF else _build_safe(c, it) for c in d._children]
-    if kind == _DATACLASS:
-        f = _FIELDS[cls]
+    kids = [next(it) if c is _LEAF_DEF else _build(c, it, safe) for c in d._children]
+    if kind != _DATACLASS:
+        return _container(d, kids)
+    f = _FIELDS[cls]
+    if safe:
         return cls(**dict(zip(f.children, kids, strict=True)), **dict(zip(f.static, d._aux, strict=True)))
-    return _container(d, kids)
+    obj = object.__new__(cls)
+    setattr_ = object.__setattr__
+    for name, value in zip(f.children, kids, strict=False):
+        setattr_(obj, name, value)
+    for name, value in zip(f.static, d._aux, strict=False):
+        setattr_(obj, name, value)
+    if d._meta is not None:
+        for name, value in zip(f.other, d._meta, strict=False):
+            setattr_(obj, name, value)
+    return obj
 
 
 def _container(d: TreeDef, kids: list[Any]) -> Any:

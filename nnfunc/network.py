@@ -256,17 +256,14 @@ def _frozen(a: Any) -> Any:
     return a
 
 
-def _stack_value_and_grad(
-    stack: tuple[Dense, ...], x: Any, batch: Batch, cost: Cost, l2: float
-) -> tuple[Scalar, tuple[Dense, ...]]:
+def _stack_value_and_leaves(
+    stack: tuple[Dense, ...], x: Any, batch: Batch, cost: Cost, l2: float, layout: Plan | None
+) -> tuple[Scalar, list[Array]]:
+    """The mean cost and the leaves of its gradient (plus ``l2`` times the weights): see
+    :func:`_stack_grad_leaves`."""
     outs = _stack_outputs(stack, x)
     value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
-    layers = []
-    for layer, (dw, db) in zip(stack, _stack_backward(stack, outs, g), strict=True):
-        if l2:
-            dw += l2 * layer.w
-        layers.append(_dense(dw, db, layer.activation))
-    return value, tuple(layers)
+    return value, _stack_grad_leaves(stack, outs, g, l2, layout)
 
 
 def value_grad_and_state(
@@ -278,7 +275,10 @@ def value_grad_and_state(
     x, l2 = _check(params, batch, cost, l2)
     stack = _dense_stack(params)
     if stack is not None:
-        value, grads = _stack_value_and_grad(stack, x, batch, cost, l2)
+        value, leaves = _stack_value_and_leaves(stack, x, batch, cost, l2, None)
+        if isinstance(leaves, Packed):
+            leaves.flat.setflags(write=False)  # the gradient's arrays are views of it
+        grads = tuple(_dense(leaves[2 * i], leaves[2 * i + 1], layer.activation) for i, layer in enumerate(stack))
         return value + _penalty(params, l2), _restack(params, grads), params
     value, raw, saved = _training_pass(params, x, batch, cost, 1.0)
     grad = cast(N, raw)
@@ -305,9 +305,8 @@ def value_grad_leaves_and_state(
         x = _check_batch(params, (first.dtype, first.shape[0], stack[-1].w.shape[1], None), batch, cost)
     if stack is None:
         return value_grad_and_state(params, batch, cost=cost, l2=l2)
-    outs = _stack_outputs(stack, x)
-    value, g = evaluate_with_grad(cost, outs[-1], batch.y, batch.sample_weight)
-    return value + _penalty(params, l2), _stack_grad_leaves(stack, outs, g, l2, layout), params
+    value, leaves = _stack_value_and_leaves(stack, x, batch, cost, l2, layout)
+    return value + _penalty(params, l2), leaves, params
 
 
 def _stack_grad_leaves(

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ._treedef import STATIC, TreeDef, _build_safe, _describe_difference, _flatten, flatten, same_static
+from ._treedef import STATIC, TreeDef, _build, _describe_difference, _flatten, flatten, same_static
 
 T = TypeVar("T")
 
@@ -85,7 +85,7 @@ def tree_map(f: Callable[..., Any], tree: T, *rest: T) -> T:
             raise ValueError(f"tree structures differ at {found[0] or '<root>'}: {found[1]} vs {found[2]}")
         others.append(other_leaves)
     mapped = [f(*args) for args in zip(leaves, *others, strict=True)] if others else [f(x) for x in leaves]
-    result: T = _build_safe(treedef, iter(mapped))
+    result: T = _build(treedef, iter(mapped), safe=True)
     return result
 
 

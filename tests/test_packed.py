@@ -139,35 +139,45 @@ def test_a_sequential_of_dense_layers_of_two_dtypes_trains_leaf_by_leaf() -> Non
         np.testing.assert_allclose(new, old - 1e-2 * np.sign(g), rtol=1e-5, atol=1e-6)
 
 
-def test_adam_state_of_a_network_with_other_shapes_is_refused_even_right_after_a_step() -> None:
+@settings(max_examples=30, deadline=None)
+@given(
+    a_sizes=nst.layer_sizes(n_out=2, min_hidden=1, max_hidden=2),
+    b_sizes=nst.layer_sizes(n_out=2, min_hidden=1, max_hidden=2),
+)
+def test_adam_state_of_a_network_with_other_shapes_is_refused_even_right_after_a_step(
+    a_sizes: tuple[int, ...], b_sizes: tuple[int, ...]
+) -> None:
     """The update's memo (moments it made last) must not let a state pass for a network of the same
     structure whose leaves have other shapes."""
+    if len(a_sizes) != len(b_sizes) or a_sizes == b_sizes:
+        return
     opt = nf.adam(1e-3)
     step = nf.optimizer_step(opt)
-    a = nf.init_mlp(nf.Key(0), (3, 4, 2))
-    b = nf.init_mlp(nf.Key(0), (4, 3, 2))
-    batch_a = nf.Batch(np.ones((2, 3)), [0, 1])
-    batch_b = nf.Batch(np.ones((2, 4)), [0, 1])
+    a = nf.init_mlp(nf.Key(0), a_sizes)
+    b = nf.init_mlp(nf.Key(0), b_sizes)
+    batch_a = nf.Batch(np.ones((2, a_sizes[0])), [0, 1])
+    batch_b = nf.Batch(np.ones((2, b_sizes[0])), [0, 1])
     _, state = step((a, opt.init(a)), batch_a)
     with pytest.raises(ValueError, match="does not match the parameters"):
         step((b, state), batch_b)
 
 
-def test_adding_packed_updates_never_writes_the_callers_parameters() -> None:
-    plan = plan_of(((2, 2), (2,)))
-    p = Packed(np.arange(6.0), plan, read_only=True)
-    before = p.flat.copy()
-    u = Packed(np.ones(6), plan, read_only=True)
-    out = add_leaves(p, u, [np.zeros((2, 2)), np.zeros(2)])
-    np.testing.assert_array_equal(p.flat, before)
-    np.testing.assert_array_equal(np.concatenate([a.reshape(-1) for a in out]), before + 1)
+@settings(max_examples=40, deadline=None)
+@given(shapes=shapes, packed_params=st.booleans())
+def test_adding_packed_updates_never_writes_the_callers_parameters(
+    shapes: list[tuple[int, ...]], packed_params: bool
+) -> None:
+    """Packed parameters (a later step) or plain ones (a first step): the sum is fresh and read-only."""
+    plan = plan_of(tuple(shapes))
+    p_flat = np.arange(plan.size, dtype=np.float64)
+    p = Packed(p_flat, plan, read_only=True) if packed_params else [a.copy() for a in split(p_flat, plan)]
+    before = [a.copy() for a in p]
+    u = Packed(np.ones(plan.size), plan, read_only=True)
+    out = add_leaves(p, u, [np.zeros(shape) for shape in shapes])
+    for a, b in zip(p, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.concatenate([a.reshape(-1) for a in out]), p_flat + 1)
     assert all(not a.flags.writeable for a in out)
-    plain = [np.arange(4.0).reshape(2, 2), np.arange(2.0)]  # parameters not packed (a first step)
-    u2 = Packed(np.ones(6), plan, read_only=True)
-    out2 = add_leaves(plain, u2, [np.zeros((2, 2)), np.zeros(2)])
-    np.testing.assert_array_equal(plain[0], np.arange(4.0).reshape(2, 2))
-    np.testing.assert_array_equal(out2[0], plain[0] + 1)
-    assert all(not a.flags.writeable for a in out2)
 
 
 @settings(max_examples=6, deadline=None)
