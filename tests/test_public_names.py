@@ -43,8 +43,10 @@ LAZY = {
 LAZY_LAYERS = {"BatchNorm": "nnfunc.layers.norm", "Dropout": "nnfunc.layers.dropout", "LayerNorm": "nnfunc.layers.norm"}
 
 
-def _run(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+def _assert_prints_ok(code: str) -> None:
+    """Run ``code`` in a fresh interpreter; it must exit cleanly having printed ``ok``."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
 def test_every_public_name_resolves_and_no_submodule_hides_one() -> None:
@@ -58,8 +60,7 @@ def test_every_public_name_resolves_and_no_submodule_hides_one() -> None:
         "    assert not bad, (package.__name__, bad)\n"
         "print('ok')\n"
     )
-    proc = _run(code)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+    _assert_prints_ok(code)
 
 
 @pytest.mark.parametrize("modules_first", [True, False])
@@ -77,8 +78,7 @@ def test_lazy_names_are_their_modules_objects_whatever_was_imported_first(module
         "    assert getattr(__import__('nnfunc', fromlist=[name]), name) is value, name\n"
         "print('ok')\n"
     )
-    proc = _run(code)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+    _assert_prints_ok(code)
 
 
 def test_lazy_names_are_the_objects_and_listed() -> None:
