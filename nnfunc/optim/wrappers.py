@@ -83,6 +83,23 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
 
     lins = [lin for lin in linears if lin is not None]
     fresh = all(_fresh(t) for t in members)
+    # adam & co (one transformation, then scalings) in one call: timed alone it is no faster than the loop
+    # below, but inside a training step it saves about 6 us of 175 (tabular Adam, benchmarks/tabular.py)
+    if len(groups) == 1 and groups[0][0] == 0 and linears[0] is None:
+        head, tail = flats[0], groups[0][1]
+
+        def flat_one(u: Leaves, state: OptState, params: Params, factor: float) -> tuple[Leaves, OptState]:
+            if type(state) is not tuple or len(state) != n:
+                check(state)
+            new: list[Any] = [None]  # the head's state, set below
+            for j, lin in tail:
+                fj, s = lin(state[j])
+                factor *= fj
+                new.append(s)
+            u, new[0] = head(u, state[0], params, factor)
+            return u, tuple(new)
+
+        return Optimizer(init, Transform(flat_one, fresh=fresh))
     if n == 0 or len(lins) < n:
         return Optimizer(init, Transform(flat, fresh=fresh))
 
