@@ -132,7 +132,8 @@ def optimizer_step(
             if g is None:
                 g, gdef = tree_flatten(grads)
                 match_leaves("grads", g, gdef, p, pdef)
-        u, state = flat(g, state, Params(p, pdef, params, True), 1.0)  # the last member may add p itself
+        # the last member may add p itself; a Dense stack's gradient leaves are this step's own scratch
+        u, state = flat(g, state, Params(p, pdef, params, True, fresh and isinstance(grads, list)), 1.0)
         leaves = add_leaves(p, u, g if fresh else None)
         if frozen:
             leaves = list(leaves)  # edited below: no longer a Packed list

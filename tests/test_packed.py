@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import nnfunc as nf
 from nnfunc import data as nf_data
 from nnfunc._packed import Packed, plan_of, split
+from nnfunc.optim import scale_adam
 from nnfunc.optim.base import add_leaves
 from nnfunc.testing import strategies as nst
 
@@ -180,30 +181,71 @@ def test_adding_packed_updates_never_writes_the_callers_parameters(
     assert all(not a.flags.writeable for a in out)
 
 
-@settings(max_examples=6, deadline=None)
-@given(
-    name=st.sampled_from(["adam", "adamw", "multi_steps", "masked", "scale_by_adam"]),
-    dtype=nst.dtypes(),
-    key=nst.keys(),
-)
-def test_optimizer_step_on_a_network_too_large_to_pack_equals_the_tree_path(
-    name: str, dtype: np.dtype[Any], key: nf.Key
-) -> None:
-    """Leaf by leaf (more than 512 KiB of parameters), Adam adds the parameters to its updates in its own
-    blocks when it ends the chain: bit for bit what adding them afterwards gives."""
-    net = nf.init_mlp(key, (400, 200, 3), dtype=dtype)  # 80 803 parameters
-    optimizers: dict[str, nf.Optimizer[Any]] = {
+def _large_optimizers() -> dict[str, nf.Optimizer[Any]]:
+    return {
         "adam": nf.adam(1e-2),
         "adamw": nf.adamw(1e-2, 1e-2),
         "multi_steps": nf.multi_steps(nf.adam(1e-2), every_k=2),
         "masked": nf.masked(nf.adam(1e-2), nf.l2_mask),
         "scale_by_adam": nf.scale_by_adam(),
+        "clip_then_adam": nf.chain(nf.clip_by_global_norm(1.0), nf.adam(1e-2)),
+        "adam_then_clip": nf.chain(nf.scale_by_adam(), nf.clip(1e-3), nf.scale(-1e-2)),
     }
-    opt = optimizers[name]
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    name=st.sampled_from(sorted(_large_optimizers())),
+    dtype=nst.dtypes(),
+    block_bytes=st.sampled_from([256, 1000, 4096]),
+    key=nst.keys(),
+)
+def test_optimizer_step_on_a_network_too_large_to_pack_equals_the_tree_path(
+    name: str, dtype: np.dtype[Any], block_bytes: int, key: nf.Key
+) -> None:
+    """Leaf by leaf, in blocks (the network holds more than one block of parameters; blocks of a few
+    hundred bytes make several per leaf, the last one partial), Adam writes its update into the step's
+    own gradient and adds the parameters to it when it ends the chain: bit for bit what the tree path
+    gives, where nothing is written in place."""
+    net = nf.init_mlp(key, (60, 40, 3), dtype=dtype)  # 2 563 parameters: 10 kB in float32
+    opt = _large_optimizers()[name]
     batches = [nst.batch_for(net, nf.Key(key.seed, (i,)), labels="classes", n=4) for i in range(3)]
-    params, state = nf.train(nf.optimizer_step(opt), (net, opt.init(net)), batches)
-    want_params, want_state = _tree_path(opt, net, batches, 0.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scale_adam, "BLOCK_BYTES", block_bytes)
+        params, state = nf.train(nf.optimizer_step(opt), (net, opt.init(net)), batches)
+        want_params, want_state = _tree_path(opt, net, batches, 0.0)
     for got, want in zip(nf.tree_leaves((params, state)), nf.tree_leaves((want_params, want_state)), strict=True):
         np.testing.assert_array_equal(got, want)
         if isinstance(got, np.ndarray):
             assert got.dtype == want.dtype and not got.flags.writeable
+
+
+def _keeps(arrays: list[Arr]) -> nf.Optimizer[Any]:
+    """A user's transformation that returns writeable arrays it keeps (no nnfunc array is ever writeable)."""
+
+    def update(updates: Any, state: Any, params: Any) -> tuple[Any, Any]:
+        leaves, treedef = nf.tree_flatten(updates)
+        for kept, leaf in zip(arrays, leaves, strict=True):
+            kept[...] = leaf
+        return treedef.unflatten(arrays), state
+
+    return nf.Optimizer(lambda params: (), update)
+
+
+@settings(max_examples=20, deadline=None)
+@given(large=st.booleans(), key=nst.keys())
+def test_adam_writes_only_into_the_steps_own_gradient(large: bool, key: nf.Key) -> None:
+    """Adam writes in place only into the step's own gradient: after a user's transformation that hands
+    out arrays it keeps, Adam allocates, packed (small) or leaf by leaf (large), and the user's arrays
+    keep what the user's transformation wrote."""
+    net = nf.init_mlp(key, (60, 40, 3) if large else (3, 4, 3))
+    arrays = [np.zeros(a.shape) for a in nf.tree_leaves(net)]
+    opt = nf.chain(_keeps(arrays), nf.adam(1e-2))
+    batches = [nst.batch_for(net, nf.Key(key.seed, (i,)), labels="classes", n=4) for i in range(2)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scale_adam, "BLOCK_BYTES", 4096)
+        after_one, _ = nf.train(nf.optimizer_step(opt), (net, opt.init(net)), batches[:1])
+        _, g = nf.value_and_grad(after_one, batches[1])
+        nf.train(nf.optimizer_step(opt), (net, opt.init(net)), batches)
+    for kept, want in zip(arrays, nf.tree_leaves(g), strict=True):
+        np.testing.assert_array_equal(kept, want)  # the last gradient the user's transformation saw, untouched

@@ -101,12 +101,18 @@ class Params(NamedTuple):
     ``add``: the caller adds the updates to ``leaves`` next (a training step), so the transformation
     whose updates are final may return the sums ``leaves + updates`` themselves, as a :class:`Sums`
     list, while its arrays are in cache. A transformation that passes its updates on to another
-    (a chain's members but its last) is given ``add=False``."""
+    (a chain's members but its last) is given ``add=False``.
+
+    ``scratch``: the update leaves given with these parameters are the caller's own fresh arrays
+    (a training step's gradient), which no one else holds: the transformation may write its
+    results into those that are writeable instead of allocating. Only the first member of a chain
+    is given ``scratch=True``."""
 
     leaves: Leaves
     treedef: TreeDef
     tree: Any
     add: bool = False
+    scratch: bool = False
 
 
 class Sums(list[Any]):

@@ -30,19 +30,21 @@ from .base import (
     zeros_like,
 )
 
-BLOCK_BYTES = 1 << 19
-"""Bytes per array in a block (65 536 float64 or 131 072 float32): measured best on the benchmark machines
-(``benchmarks/large.py``); much smaller blocks pay NumPy's per-call cost more often, larger ones spill."""
+BLOCK_BYTES = 1 << 20
+"""Bytes per array in a block (131 072 float64 or 262 144 float32). Measured in a training loop on the
+benchmark machine (``benchmarks/large.py``'s network, where the forward and backward passes share the
+cache): 1 MiB beat 64, 256 and 512 KiB and whole 1.6 MB leaves; smaller blocks pay NumPy's per-call
+cost more often, larger ones spill."""
 
 
 def _block(g: Any, m: Any, v: Any, m2: Any, v2: Any, u: Any, c: tuple[float, ...]) -> None:
     """One block: ``m2 = b1 m + (1-b1) g``, ``v2 = b2 v + (1-b2) g**2``, ``u = factor m2 / (sqrt(v2) + eps_t)``
-    (``u`` serves as scratch until it is computed)."""
+    (``u`` serves as scratch until it is computed, and may be ``g`` itself: ``g`` is read first)."""
     b1, r1, b2, r2, eps_t, factor = c
     np.multiply(g, r1, out=m2)
+    np.multiply(g, g, out=v2)
     np.multiply(m, b1, out=u)
     m2 += u  # not m + r1 (g - m): in float32 that loses a small g next to a large m
-    np.multiply(g, g, out=v2)
     v2 *= r2
     np.multiply(v, b2, out=u)
     v2 += u
@@ -52,12 +54,13 @@ def _block(g: Any, m: Any, v: Any, m2: Any, v2: Any, u: Any, c: tuple[float, ...
     u *= factor
 
 
-def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...], p: Any = None) -> tuple[Any, Any, Any]:
-    """New moments and update of one leaf, in fresh C-ordered arrays, block by block; with ``p`` (the
-    parameter leaf, of ``g``'s dtype), ``p + update`` instead of the update, added while the block is in
-    cache."""
+def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...], p: Any = None, out: Any = None) -> tuple[Any, Any, Any]:
+    """New moments and update of one leaf, block by block, in fresh C-ordered arrays (the update into
+    ``out`` when given: ``g`` itself, when it is scratch); with ``p`` (the parameter leaf, of ``g``'s
+    dtype), ``p + update`` instead of the update, added while the block is in cache."""
     shape, dtype = np.shape(g), g.dtype
-    m2, v2, u = np.empty(shape, dtype), np.empty(shape, dtype), np.empty(shape, dtype)
+    m2, v2 = np.empty(shape, dtype), np.empty(shape, dtype)
+    u = np.empty(shape, dtype) if out is None else out
     gf, mf, vf = g.reshape(-1), m.reshape(-1), v.reshape(-1)
     m2f, v2f, uf = m2.reshape(-1), v2.reshape(-1), u.reshape(-1)
     pf = None if p is None else p.reshape(-1)
@@ -68,6 +71,11 @@ def _leaf(g: Any, m: Any, v: Any, c: tuple[float, ...], p: Any = None) -> tuple[
         if pf is not None:
             uf[s:e] += pf[s:e]
     return m2, v2, u
+
+
+def _writable(a: Any) -> bool:
+    """Whether ``a`` is an array that can be written in place through ``a.reshape(-1)``."""
+    return type(a) is np.ndarray and a.flags.writeable and a.flags.c_contiguous
 
 
 class _Made(NamedTuple):
@@ -105,7 +113,8 @@ def _by_leaf(
         type(p) is np.ndarray and p.dtype == g.dtype for p, g in zip(params.leaves, gs, strict=True)
     )
     ps = params.leaves if add else [None] * len(gs)
-    results = [_leaf(g, m, v, c, p) for g, m, v, p in zip(gs, mu, nu, ps, strict=True)]
+    outs = [g if params.scratch and _writable(g) else None for g in gs]
+    results = [_leaf(g, m, v, c, p, o) for g, m, v, p, o in zip(gs, mu, nu, ps, outs, strict=True)]
     new_m, new_v = [r[0] for r in results], [r[1] for r in results]
     for a in (*new_m, *new_v):
         a.setflags(write=False)
@@ -165,11 +174,15 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
             if not _packable(u):
                 return _by_leaf(u, mu, nu, c, params, t)
             m, v, plan = _pack(mu), _pack(nu), plan_of(tuple(a.shape for a in u))
-        g = u.flat if type(u) is Packed and u.plan is plan else _pack(u)
+        if type(u) is Packed and u.plan is plan:
+            g = u.flat
+            out = g if params.scratch and g.flags.writeable else np.empty_like(g)
+        else:
+            g = out = _pack(u)  # a fresh vector: scratch
         n, dtype = g.shape[0], g.dtype
         if dtype != m.dtype:
             raise ValueError(f"updates: expected {m.dtype} leaves like the parameters, got {dtype}")
-        m2, v2, out = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
+        m2, v2 = np.empty(n, dtype), np.empty(n, dtype)
         _block(g, m, v, m2, v2, out, c)
         m2.setflags(write=False)
         v2.setflags(write=False)

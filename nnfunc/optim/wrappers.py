@@ -39,6 +39,15 @@ def _check_member(name: str, t: object) -> Optimizer[Any]:
     return t
 
 
+def _member_params(params: Params, first: bool, last: bool) -> Params:
+    """What a chain gives its member: only the last may add the parameters to its updates (``add``), only
+    the first may write into the update leaves it is given (``scratch``, the step's own arrays)."""
+    add, scratch = params.add and last, params.scratch and first
+    if add == params.add and scratch == params.scratch:
+        return params
+    return params._replace(add=add, scratch=scratch)
+
+
 def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
     """The transformations applied in order; its state is the tuple of their states.
 
@@ -72,13 +81,12 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
     def flat(u: Leaves, state: OptState, params: Params, factor: float) -> tuple[Leaves, OptState]:
         check(state)
         new = list(state)
-        passing = params._replace(add=False) if params.add else params  # updates that go on to a member
         for k, (head, tail) in enumerate(groups):
             f = factor if k == last else 1.0
             for j, lin in tail:
                 fj, new[j] = lin(state[j])
                 f *= fj
-            u, new[head] = flats[head](u, state[head], params if k == last else passing, f)
+            u, new[head] = flats[head](u, state[head], _member_params(params, k == 0, k == last), f)
         return u, tuple(new)
 
     lins = [lin for lin in linears if lin is not None]
