@@ -39,6 +39,13 @@ def is_integer(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def check_flag(name: str, value: object) -> bool:
+    """``value`` as a bool: ``True`` or ``False`` (NumPy's too), nothing else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 def check_scalar(name: str, value: object, *, low: float = 0.0) -> float:
     """``value`` as a float: a real number, finite and ``>= low``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):

@@ -19,7 +19,7 @@ from ._checks import check_count, check_number, check_scalar
 from .batch import Batch
 from .costs import Cost, softmax_cross_entropy
 from .layers.base import Layer
-from .network import check_network, value_and_grad
+from .network import check_network, state_indices, value_and_grad
 from .tree import tree_flatten
 
 N = TypeVar("N", bound=Layer)
@@ -53,7 +53,8 @@ def lbfgs(
     Minimises :func:`nnfunc.loss` (``cost`` plus ``l2/2 * sum(w**2)``) until the largest
     absolute gradient entry is at most ``tol`` (``converged``), or ``max_iter`` iterations,
     or no step lowers the loss further. The arithmetic of the search runs in float64; the
-    network keeps its dtype. ``params`` is not changed.
+    network keeps its dtype. ``params`` is not changed. A network with non-trained state (``BatchNorm``'s
+    running statistics) is refused: the search would never move it.
 
         >>> from sklearn.datasets import make_moons
         >>> x, y = make_moons(200, noise=0.2, random_state=0)
@@ -74,6 +75,13 @@ def lbfgs(
     for path, leaf in zip(treedef.paths, leaves, strict=True):
         if not (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f"):
             raise TypeError(f"params: expected float arrays as leaves, got {type(leaf).__name__} at {path}")
+    frozen = state_indices(treedef)
+    if frozen:
+        raise ValueError(
+            f"params: L-BFGS minimises over the trained parameters only and would leave the non-trained state "
+            f"at {treedef.paths[frozen[0]]} (batch-norm running statistics) where it is; train this network with "
+            "nf.optimizer_step, or use nf.LayerNorm, which has no running statistics"
+        )
     shapes = [leaf.shape for leaf in leaves]
     dtypes = [leaf.dtype for leaf in leaves]
     bounds = np.cumsum([0, *(leaf.size for leaf in leaves)])

@@ -9,17 +9,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._arrays import freeze_own
-from ._checks import check_count
+from ._checks import check_count, check_flag
 from ._typing import Features, Targets
 from .batch import Batch, freeze_rows
 from .random import Key, check_key, child, rng
-
-
-def _check_flag(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
-
 
 CHUNK_BYTES = 1 << 20
 """Shuffled rows are gathered this many bytes of ``x`` at a time (at least one batch), and the batches cut
@@ -74,8 +67,8 @@ class Batches:
         if self.batch_size is not None:
             object.__setattr__(self, "batch_size", check_count("batch_size", self.batch_size))
         object.__setattr__(self, "epochs", check_count("epochs", self.epochs, low=0))
-        object.__setattr__(self, "shuffle", _check_flag("shuffle", self.shuffle))
-        object.__setattr__(self, "drop_last", _check_flag("drop_last", self.drop_last))
+        object.__setattr__(self, "shuffle", check_flag("shuffle", self.shuffle))
+        object.__setattr__(self, "drop_last", check_flag("drop_last", self.drop_last))
         if self.drop_last and self.batch_size is not None and self.batch_size > len(self.data):
             raise ValueError(
                 f"batch_size: {self.batch_size} is larger than the {len(self.data)} samples "
@@ -148,6 +141,6 @@ def batches(
         data,
         batch_size,
         epochs,
-        _check_flag("shuffle", shuffle),
-        _check_flag("drop_last", drop_last),
+        check_flag("shuffle", shuffle),
+        check_flag("drop_last", drop_last),
     )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._checks import check_number, check_scalar
+from .._checks import check_flag, check_number, check_scalar
 from .base import (
     CountState,
     EmptyState,
@@ -111,6 +111,7 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> Optimizer[TraceState]:
     """Momentum: ``v = decay * v + u``, then ``u = v``, or with ``nesterov`` ``u = u + decay * v``
     (``v`` after its update). ``v`` starts at zero; ``decay`` in ``[0, 1]``."""
     decay = check_number("decay", decay, high=1.0)
+    nesterov = check_flag("nesterov", nesterov)
 
     def init(params: Any) -> TraceState:
         return TraceState(zeros_like(params))
@@ -229,25 +230,35 @@ def clip(max_delta: float) -> Optimizer[EmptyState]:
     return Optimizer(_empty, Transform(flat))
 
 
+_SMALLEST_SAFE = 1e-30
+"""Below this sum of squares, squares of float32 entries may have underflowed: :func:`global_norm` rescales."""
+
+
 def global_norm(leaves: Leaves) -> float:
-    """``sqrt(sum of squares)`` over every entry of every leaf, as a Python float (float64 if the
-    leaves' own dtype overflows)."""
+    """``sqrt(sum of squares)`` over every entry of every leaf, as a Python float; exact to rounding even
+    where the squares overflow or underflow the leaves' dtype (then computed in float64 on the entries
+    divided by the largest magnitude). NaN if an entry is NaN, infinite if one is infinite."""
     total = sum(float(np.vdot(a, a)) for a in leaves)
-    if not math.isfinite(total):
-        total = sum(float(np.vdot(b, b)) for b in (np.asarray(a, dtype=np.float64) for a in leaves))
-    return math.sqrt(total)
+    if _SMALLEST_SAFE < total < math.inf:
+        return math.sqrt(total)
+    wide = [np.asarray(a, dtype=np.float64) for a in leaves]
+    largest = max((float(np.max(np.abs(a))) for a in wide if a.size), default=0.0)
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest  # zero, infinite, or NaN
+    return largest * math.sqrt(sum(float(np.vdot(b, b)) for b in (a / largest for a in wide)))
 
 
 def clip_by_global_norm(max_norm: float) -> Optimizer[EmptyState]:
     """``u = u * min(1, max_norm / norm)`` for every leaf, ``norm`` the 2-norm of all leaves together
-    (gradients within ``max_norm`` pass unchanged); ``max_norm > 0``."""
+    (gradients within ``max_norm`` pass unchanged); ``max_norm > 0``. A NaN entry anywhere makes every
+    leaf NaN (as in optax): no leaf passes unclipped beside one whose norm is unknown."""
     max_norm = check_number("max_norm", max_norm, open_low=True)
 
     def flat(u: Leaves, state: EmptyState, params: Params, f: float) -> tuple[Leaves, EmptyState]:
         expect_state(state, EmptyState)
         norm = global_norm(u)
-        if not norm > max_norm:  # within the limit (or NaN: passed on, the loss reports it)
+        if norm <= max_norm:
             return _scaled(u, f), state
-        return [a * (f * max_norm / norm) for a in u], state
+        return [a * (f * max_norm / norm) for a in u], state  # NaN norm: NaN everywhere
 
     return Optimizer(_empty, Transform(flat))

@@ -135,9 +135,12 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
 
 
 class MaskedState(NamedTuple):
-    """``inner_state``: the state of the masked transformation, made for the selected leaves (a list)."""
+    """``inner_state``: the state of the masked transformation, made for the selected leaves (a list);
+    ``selected``: their positions among the parameters' leaves (a mask that later selects other leaves
+    is refused: their state would be another leaf's)."""
 
     inner_state: Any
+    selected: tuple[int, ...]
 
 
 Mask = Any
@@ -167,8 +170,9 @@ def masked(inner: Optimizer[Any], mask: Mask) -> Optimizer[MaskedState]:
     """``inner`` applied to the leaves where ``mask`` is True; the others pass unchanged.
 
     ``mask`` is a pytree of bools with the parameters' structure, or a function ``params ->``
-    such a pytree (called at every update). ``inner`` sees the selected leaves as a list
-    (its state is made for that list). E.g. weight decay on the weights only::
+    such a pytree (called at every update, and refused if it selects other leaves than at ``init``:
+    the state is theirs). ``inner`` sees the selected leaves as a list (its state is made for
+    that list). E.g. weight decay on the weights only::
 
         decay = nf.masked(nf.add_decayed_weights(1e-2), nf.l2_mask)
     """
@@ -180,16 +184,26 @@ def masked(inner: Optimizer[Any], mask: Mask) -> Optimizer[MaskedState]:
     def init(params: Any) -> MaskedState:
         leaves, treedef = tree_flatten(params)
         selected = _selected(mask, Params(leaves, treedef, params))
-        return MaskedState(inner.init([leaves[i] for i in selected]))
+        return MaskedState(inner.init([leaves[i] for i in selected]), tuple(selected))
 
     def flat(u: Leaves, state: MaskedState, params: Params, f: float) -> tuple[Leaves, MaskedState]:
         expect_state(state, MaskedState)
         selected = _selected(mask, params)
+        if tuple(selected) != state.selected:
+            paths = params.treedef.paths
+
+            def names(indices: Any) -> str:
+                return ", ".join(paths[i] if 0 <= i < len(paths) else f"leaf {i}" for i in indices) or "no leaf"
+
+            raise ValueError(
+                f"mask: selects {names(selected)} now, but the state was made for {names(state.selected)}; "
+                "a mask must select the same leaves at every update (make a new state with init for another)"
+            )
         done, inner_state = inner_flat([u[i] for i in selected], state.inner_state, _sub_params(params, selected), f)
         out = list(u) if f == 1.0 else [a * f for a in u]  # unselected leaves: passed on (scaled)
         for i, a in zip(selected, done, strict=True):
             out[i] = a
-        return out, MaskedState(inner_state)
+        return out, MaskedState(inner_state, state.selected)
 
     return Optimizer(init, Transform(flat, fresh=_fresh(inner)))
 
