@@ -3,7 +3,9 @@
 NumPy's ``ufunc.reduce`` over a short axis pays a per-row overhead: a row max of
 a (1000, 2) array costs 15x a column loop, and a row sum 6x a product with a
 vector of ones (``benchmarks/`` shows the nets where it matters). Results equal
-the plain reductions up to summation order.
+the plain reductions up to summation order. Products use ``ndarray.dot``, not ``@``:
+on small arrays ``@``'s dispatch costs half as much again (2.6 vs 1.7 us for a
+200x2 by 2x3 product on the benchmark machine).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ def _ones(n: int, dtype: np.dtype[Any]) -> Array:
 
 def row_sum(a: Array) -> Array:
     """``a.sum(axis=1, keepdims=True)`` for a 2-D ``a``, as a matrix-vector product."""
-    return (a @ _ones(a.shape[1], a.dtype))[:, None]
+    result: Array = a.dot(_ones(a.shape[1], a.dtype))[:, None]
+    return result
 
 
 def col_sum(a: Array, out: Array | None = None) -> Array:
     """``a.sum(axis=0)`` for a 2-D ``a``, as a vector-matrix product (written into ``out`` if given)."""
-    result: Array = np.matmul(_ones(a.shape[0], a.dtype), a, out=out)
+    result: Array = np.dot(_ones(a.shape[0], a.dtype), a, out=out)
     return result
 
 

@@ -57,7 +57,7 @@ class Dense(Layer):
     def forward(self, x: Array, ctx: Context) -> tuple[Array, Any]:
         if x.shape[1] != self.w.shape[0]:
             raise ValueError(f"x: expected {self.w.shape[0]} input features, got {x.shape[1]}")
-        z = x @ self.w
+        z = x.dot(self.w)
         z += self.b
         a = self.activation.forward(z, z)
         return a, (x, a)
@@ -65,8 +65,8 @@ class Dense(Layer):
     def backward(self, saved: Any, g: Array, need_input: bool) -> tuple[Dense, Array | None]:
         x, a = saved
         g = self.activation.backward(a, g, g)  # dL/dz
-        g_in = g @ self.w.T if need_input else None
-        return trusted(Dense, w=x.T @ g, b=col_sum(g), activation=self.activation), g_in
+        g_in = g.dot(self.w.T) if need_input else None
+        return trusted(Dense, w=x.T.dot(g), b=col_sum(g), activation=self.activation), g_in
 
     @property
     def output_activation(self) -> Activation:
