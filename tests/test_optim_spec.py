@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
+from _optim_steps import run_updates
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -72,16 +73,6 @@ def schedules(draw: st.DrawFn) -> Sched:
 
 def _f64(tree: Tree) -> Ref:
     return {k: np.asarray(v, dtype=np.float64) for k, v in tree.items()}
-
-
-def _run(opt: nf.Optimizer[Any], params: Tree, grads: list[Tree]) -> list[Tree]:
-    """nnfunc's updates of each step, the parameters moving by them."""
-    state, out = opt.init(params), []
-    for g in grads:
-        u, state = opt.update(g, state, params)
-        out.append(u)
-        params = nf.apply_updates(params, u)
-    return out
 
 
 def _assert_close(got: Tree, want: Ref, dtype: np.dtype[Any], what: str, scale: float = 1.0) -> None:
@@ -156,7 +147,7 @@ def test_clip_then_global_norm_then_scheduled_adam_matches_the_reference(
     dtype = params["w"].dtype
     opt = nf.chain(nf.clip(max_delta), nf.clip_by_global_norm(max_norm), nf.adam(lr, b1, b2, eps))
     adam = AdamRef(b1, b2, eps)
-    for t, (u, g) in enumerate(zip(_run(opt, params, grads), grads, strict=True)):
+    for t, (u, g) in enumerate(zip(run_updates(opt, params, grads), grads, strict=True)):
         clipped = {k: np.clip(v, -max_delta, max_delta) for k, v in _f64(g).items()}
         norm = _norm(clipped)
         scaled = {k: v * min(1.0, max_norm / norm) if norm else v for k, v in clipped.items()}
@@ -171,7 +162,7 @@ def test_masked_global_norm_clipping_measures_and_scales_only_the_selected_leave
 ) -> None:
     params, grads = problem
     dtype = params["w"].dtype
-    got = _run(nf.masked(nf.clip_by_global_norm(max_norm), mask), params, grads)
+    got = run_updates(nf.masked(nf.clip_by_global_norm(max_norm), mask), params, grads)
     for t, (u, g) in enumerate(zip(got, grads, strict=True)):
         g64 = _f64(g)
         norm = _norm({k: v for k, v in g64.items() if mask[k]})
@@ -235,7 +226,7 @@ def test_masked_adam_scaling_then_a_scheduled_rate_matches_the_reference(
     dtype = params["w"].dtype
     opt = nf.chain(nf.masked(nf.scale_by_adam(b1, b2), mask), nf.scale_by_learning_rate(lr))
     adam = AdamRef(b1, b2, 1e-8)
-    for t, (u, g) in enumerate(zip(_run(opt, params, grads), grads, strict=True)):
+    for t, (u, g) in enumerate(zip(run_updates(opt, params, grads), grads, strict=True)):
         g64 = _f64(g)
         inner = adam({k: v for k, v in g64.items() if mask[k]})
         want = {k: -lr(t) * (inner[k] if mask[k] else v) for k, v in g64.items()}
@@ -332,7 +323,7 @@ def test_multi_steps_of_a_scheduled_momentum_matches_the_reference(
     at 0, 1, 2, ... on every ``k``-th step); the other updates are exactly zero."""
     params, grads = problem
     dtype = params["w"].dtype
-    got = _run(nf.multi_steps(nf.momentum(lr, beta, nesterov), k), params, grads)
+    got = run_updates(nf.multi_steps(nf.momentum(lr, beta, nesterov), k), params, grads)
     trace = TraceRef(beta, nesterov)
     acc: list[Ref] = []
     inner_t = 0
@@ -354,7 +345,7 @@ def test_multi_steps_of_a_scheduled_momentum_matches_the_reference(
 def test_multi_steps_of_one_is_the_inner_optimiser(problem: tuple[Tree, list[Tree]], lr: float) -> None:
     params, grads = problem
     for inner in (nf.adam(lr), nf.momentum(lr, 0.9, nesterov=True), nf.adamw(lr, 0.1)):
-        accumulated, plain = _run(nf.multi_steps(inner, 1), params, grads), _run(inner, params, grads)
+        accumulated, plain = run_updates(nf.multi_steps(inner, 1), params, grads), run_updates(inner, params, grads)
         for t, (a, b) in enumerate(zip(accumulated, plain, strict=True)):
             for key in SHAPES:
                 assert np.asarray(a[key]).dtype == np.asarray(b[key]).dtype

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
+from _optim_steps import run_updates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -39,16 +40,6 @@ def problems(draw: st.DrawFn, steps: int = 4) -> tuple[Tree, list[Tree]]:
     return _tree(draw, dtype), [_tree(draw, dtype) for _ in range(steps)]
 
 
-def _run(opt: Optimizer[Any], params: Tree, grads: list[Tree]) -> list[Tree]:
-    """The updates of each step, parameters moving by them."""
-    state, out = opt.init(params), []
-    for g in grads:
-        u, state = opt.update(g, state, params)
-        out.append(u)
-        params = nf.apply_updates(params, u)
-    return out
-
-
 def _close(got: Tree, want: Tree, dtype: np.dtype[Any]) -> None:
     tol = 2e-5 if dtype == np.float32 else 1e-12
     for k in SHAPES:
@@ -69,7 +60,7 @@ def _norm(tree: Tree) -> float:
 def test_clip_follows_its_formula(problem: tuple[Tree, list[Tree]], max_delta: float) -> None:
     params, grads = problem
     dtype = params["a"].dtype
-    for u, g in zip(_run(nf.clip(max_delta), params, grads), grads, strict=True):
+    for u, g in zip(run_updates(nf.clip(max_delta), params, grads), grads, strict=True):
         _close(u, {k: np.clip(g[k], -max_delta, max_delta) for k in SHAPES}, dtype)
 
 
@@ -78,7 +69,7 @@ def test_clip_follows_its_formula(problem: tuple[Tree, list[Tree]], max_delta: f
 def test_clip_by_global_norm_follows_its_formula(problem: tuple[Tree, list[Tree]], max_norm: float) -> None:
     params, grads = problem
     dtype = params["a"].dtype
-    for u, g in zip(_run(nf.clip_by_global_norm(max_norm), params, grads), grads, strict=True):
+    for u, g in zip(run_updates(nf.clip_by_global_norm(max_norm), params, grads), grads, strict=True):
         norm = _norm(g)
         factor = min(1.0, max_norm / norm) if norm else 1.0
         _close(u, {k: g[k] * factor for k in SHAPES}, dtype)
@@ -97,10 +88,12 @@ def test_masked_with_every_leaf_is_the_inner_and_with_none_the_identity(
     everything = {k: True for k in SHAPES}
     nothing = {k: False for k in SHAPES}
     for got, want in zip(
-        _run(nf.masked(nf.adam(lr), everything), params, grads), _run(nf.adam(lr), params, grads), strict=True
+        run_updates(nf.masked(nf.adam(lr), everything), params, grads),
+        run_updates(nf.adam(lr), params, grads),
+        strict=True,
     ):
         _close(got, want, dtype)
-    for got, g in zip(_run(nf.masked(nf.adam(lr), nothing), params, grads), grads, strict=True):
+    for got, g in zip(run_updates(nf.masked(nf.adam(lr), nothing), params, grads), grads, strict=True):
         assert all(np.array_equal(got[k], g[k]) for k in SHAPES)
 
 
@@ -112,9 +105,9 @@ def test_masked_applies_the_inner_where_the_mask_is_true(
     params, grads = problem
     dtype = params["a"].dtype
     mask = dict(zip(sorted(SHAPES), which, strict=True))
-    from_tree = _run(nf.masked(nf.momentum(lr, 0.9), mask), params, grads)
-    from_function = _run(nf.masked(nf.momentum(lr, 0.9), lambda p: mask), params, grads)
-    inner = _run(nf.momentum(lr, 0.9), {k: params[k] for k in SHAPES}, grads)
+    from_tree = run_updates(nf.masked(nf.momentum(lr, 0.9), mask), params, grads)
+    from_function = run_updates(nf.masked(nf.momentum(lr, 0.9), lambda p: mask), params, grads)
+    inner = run_updates(nf.momentum(lr, 0.9), {k: params[k] for k in SHAPES}, grads)
     for t, (a, b, ref, g) in enumerate(zip(from_tree, from_function, inner, grads, strict=True)):
         for k in SHAPES:
             want = ref[k] if mask[k] else g[k]
@@ -146,8 +139,8 @@ def test_adamw_decays_only_where_its_mask_says(
     params, grads = problem
     dtype = params["a"].dtype
     mask = {"a": True, "b": decay_b, "c": False}
-    got = _run(nf.adamw(lr, wd, mask=mask), params, grads)
-    plain = _run(nf.adam(lr), params, grads)
+    got = run_updates(nf.adamw(lr, wd, mask=mask), params, grads)
+    plain = run_updates(nf.adam(lr), params, grads)
     p = {k: params[k].astype(np.float64) for k in SHAPES}
     for u, a in zip(got, plain, strict=True):  # adam's direction does not depend on params: add the decay
         want = {k: a[k] - lr * wd * p[k] * mask[k] for k in SHAPES}
@@ -172,12 +165,12 @@ def test_multi_steps_feeds_the_mean_of_k_gradients_to_the_inner_every_kth_step(
 ) -> None:
     params, grads = problem
     dtype = params["a"].dtype
-    got = _run(nf.multi_steps(nf.adam(lr), k), params, grads)
+    got = run_updates(nf.multi_steps(nf.adam(lr), k), params, grads)
     means = [
         {key: np.mean([g[key].astype(np.float64) for g in grads[i : i + k]], axis=0).astype(dtype) for key in SHAPES}
         for i in range(0, len(grads) - k + 1, k)
     ]
-    want_inner = iter(_run(nf.adam(lr), params, means))
+    want_inner = iter(run_updates(nf.adam(lr), params, means))
     for t, u in enumerate(got):
         if (t + 1) % k:
             assert all(np.array_equal(u[key], np.zeros(SHAPES[key])) for key in SHAPES)
