@@ -176,6 +176,8 @@ def _stack_outputs(stack: tuple[Dense, ...], x: Any) -> list[Array]:
     """``[x, a1, ..., aL]``: every layer's output, kept for the backward pass."""
     outs = [x]
     for layer in stack:
+        if outs[-1].dtype != layer.w.dtype:  # mixed precision: each layer computes in its own dtype
+            outs[-1] = outs[-1].astype(layer.w.dtype)
         z = outs[-1].dot(layer.w)  # .dot, not @: see _ops (scipy.sparse inputs have .dot too)
         z += layer.b
         outs.append(layer.activation.forward(z, z))
@@ -187,6 +189,8 @@ def _stack_backward(layers: tuple[Dense, ...], outs: list[Array], g: Array) -> l
     grads: list[tuple[Array, Array]] = []
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
+        if g.dtype != layer.w.dtype:  # mixed precision: each layer's gradient in its own dtype
+            g = g.astype(layer.w.dtype)
         g = layer.activation.backward(outs[i + 1], g, g)  # dL/dz
         grads.append((outs[i].T.dot(g), col_sum(g)))
         if i:
@@ -281,10 +285,25 @@ def value_grad_and_state(
         grads = tuple(_dense(leaves[2 * i], leaves[2 * i + 1], layer.activation) for i, layer in enumerate(stack))
         return value + _penalty(params, l2), _restack(params, grads), params
     value, raw, saved = _training_pass(params, x, batch, cost, 1.0)
-    grad = cast(N, raw)
+    grad = _in_dtypes_of(params, cast(N, raw))
     if l2:
         grad = _add_decay(params, grad, l2)
     return value + _penalty(params, l2), grad, params.updated(saved)
+
+
+def _in_dtypes_of(params: N, grad: N) -> N:
+    """``grad`` with every array leaf in its parameter's dtype: a user's layer after one of another dtype
+    may have computed its gradient in the wider one (nnfunc's own layers compute in their own)."""
+    leaves, treedef = flatten(params)
+    g = _leaves_like(treedef, grad)
+    if all(type(a) is not np.ndarray or a.dtype == b.dtype for a, b in zip(g, leaves, strict=True)):
+        return grad
+    fixed = [
+        _frozen(a.astype(b.dtype)) if isinstance(a, np.ndarray) and a.dtype != b.dtype else a
+        for a, b in zip(g, leaves, strict=True)
+    ]
+    result: N = treedef.unflatten(fixed)
+    return result
 
 
 def value_grad_leaves_and_state(
@@ -415,6 +434,8 @@ def descend(params: N, batch: Batch, lr: float, *, cost: Cost, l2: float) -> N:
             new.append(p)  # running statistics: the forward pass moved them, no gradient does
             continue
         step = s + p * decay if l2 and decayed else s + p
+        if isinstance(p, np.ndarray) and isinstance(step, np.ndarray) and step.dtype != p.dtype:
+            step = step.astype(p.dtype)  # a user's layer may compute in a wider dtype: see _in_dtypes_of
         new.append(_frozen(step))
     result: N = treedef.unflatten(new)
     return result

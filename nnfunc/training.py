@@ -101,6 +101,7 @@ def optimizer_step(
     flat = flat_update(opt)
     linear = update.linear if isinstance(update, Transform) else None
     fresh = isinstance(update, Transform) and update.fresh
+    scratch = isinstance(update, Transform) and update.scratch  # it may write into the step's own gradient
     # memos (results never depend on them): the last structure seen with its non-trained leaves,
     # and the parameters the last step returned with their leaves
     seen: list[Any] = [(None, (), None, None)]  # one tuple, replaced whole: safe for threads sharing the step
@@ -133,7 +134,7 @@ def optimizer_step(
                 g, gdef = tree_flatten(grads)
                 match_leaves("grads", g, gdef, p, pdef)
         # the last member may add p itself; a Dense stack's gradient leaves are this step's own scratch
-        u, state = flat(g, state, Params(p, pdef, params, True, fresh and isinstance(grads, list)), 1.0)
+        u, state = flat(g, state, Params(p, pdef, params, True, scratch and isinstance(grads, list)), 1.0)
         leaves = add_leaves(p, u, g if fresh else None)
         if frozen:
             leaves = list(leaves)  # edited below: no longer a Packed list

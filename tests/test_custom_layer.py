@@ -4,6 +4,7 @@ trains with every optimiser through ``nf.optimizer_step``, saves and loads, keep
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,3 +161,27 @@ def test_prelu_on_a_drawn_stack_matches_finite_differences(stack: nf.Sequential,
     # needs an absolute floor of 1e-3 for entries with tiny gradients.
     report = check_layer(net, x, key=key, eps=1e-5, floor=1e-3)
     assert report.max_rel_error < 1e-6, str(report)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMISERS))
+def test_a_float32_user_layer_between_float64_layers_keeps_float32_through_every_step(name: str) -> None:
+    """PReLU does not cast its input: after a float64 layer it computes in float64. Its gradient, its
+    parameters after any step, and the optimiser's state for it stay float32 all the same."""
+    net = _net(nf.Key(3))
+    net = nf.Sequential([net.layers[0], PReLU(np.full(8, 0.25, dtype=np.float32)), net.layers[2]])
+    want = [a.dtype for a in nf.tree_leaves(net)]
+    assert want.count(np.dtype(np.float32)) == 1
+    batch = nf.Batch(nf.rng(nf.Key(4)).standard_normal((16, 2)), np.arange(16) % 2)
+    _, grad = nf.value_and_grad(net, batch, l2=1e-3)
+    assert [a.dtype for a in nf.tree_leaves(grad)] == want
+    assert [a.dtype for a in nf.tree_leaves(nf.sgd_step(net, batch, lr=0.1, l2=1e-3))] == want
+    opt = OPTIMISERS[name]()
+    params, state = nf.train(nf.optimizer_step(opt), (net, opt.init(net)), [batch, batch])
+    assert [a.dtype for a in nf.tree_leaves(params)] == want
+    # every tree the state holds (moments, traces) is shaped like the parameters, dtypes included
+    kinds = Counter((a.shape, a.dtype) for a in nf.tree_leaves(net))
+    state_kinds = Counter((a.shape, a.dtype) for a in nf.tree_leaves(state) if isinstance(a, np.ndarray) and a.ndim)
+    trees = sum(state_kinds.values()) // sum(kinds.values())
+    assert state_kinds == Counter({k: n * trees for k, n in kinds.items()})
+    updates, _ = opt.update(grad, opt.init(net), net)  # the tree path accepts the gradient as it is
+    assert [a.dtype for a in nf.tree_leaves(updates)] == want

@@ -802,3 +802,55 @@ def test_wrong_inputs_raise_a_clear_error_naming_the_argument(case: str) -> None
     thunk, error, message = BAD[case]
     with pytest.raises(error, match=message):
         thunk()
+
+
+@pytest.mark.parametrize("order", [("inf", "nan"), ("nan", "inf"), ("one", "inf", "nan"), ("nan", "one")])
+def test_a_nan_anywhere_makes_every_leaf_nan_whatever_the_order_of_the_leaves(order: tuple[str, ...]) -> None:
+    """The norm is NaN when any entry is, even beside an infinite one in an earlier leaf."""
+    value = {"inf": math.inf, "nan": math.nan, "one": 1.0}
+    grads = {f"l{i}": np.array([value[name]]) for i, name in enumerate(order)}
+    params = {k: np.zeros(1) for k in grads}
+    opt = nf.clip_by_global_norm(1.0)
+    u, _ = opt.update(grads, opt.init(params), params)
+    assert all(np.isnan(a).all() for a in nf.tree_leaves(u))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.integers(-(2**20), 2**20), min_size=1, max_size=6),
+    dtype=st.sampled_from([np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_), np.dtype(np.float16)]),
+)
+def test_global_norm_of_leaves_of_other_dtypes_is_their_float64_norm(values: list[int], dtype: np.dtype[Any]) -> None:
+    """Integer squares wrap around and float16 ones underflow in their own dtype: the norm must not."""
+    with np.errstate(all="ignore"):
+        leaf = np.array(values).astype(dtype)
+    wide = leaf.astype(np.float64)
+    want = math.sqrt(float(np.sum(wide * wide)))
+    assert math.isclose(nf.optim.global_norm([leaf]), want, rel_tol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    width=st.integers(1, 4),
+    first_f32=st.booleans(),
+    data=st.data(),
+)
+def test_a_network_of_two_precisions_keeps_each_leafs_dtype_through_every_step(
+    width: int, first_f32: bool, data: st.DataObject
+) -> None:
+    """Layers of one dtype after layers of another (any layers): the gradient, an SGD step and Adam's
+    moments keep every leaf's own dtype, as the tree path requires (no silent float64 in a float32 layer)."""
+    dtypes = (np.dtype(np.float32), np.dtype(np.float64))
+    first, second = dtypes if first_f32 else dtypes[::-1]
+    head = data.draw(nst.layer_stacks(n_out=width, dtype=first, blocks=("dense", "layer_norm", "residual")))
+    tail = data.draw(nst.layer_stacks(n_in=width, n_out=3, dtype=second))
+    net = nf.Sequential((*head.layers, *tail.layers))
+    batch = nst.batch_for(net, nf.Key(0), labels="classes", n=6)
+    want = [a.dtype for a in nf.tree_leaves(net)]
+    _, grad = nf.value_and_grad(net, batch)
+    assert [a.dtype for a in nf.tree_leaves(grad)] == want
+    assert [a.dtype for a in nf.tree_leaves(nf.sgd_step(net, batch, lr=1e-2))] == want
+    opt = nf.adam(1e-2)
+    params, state = nf.train(nf.optimizer_step(opt), (net, opt.init(net)), [batch, batch])
+    assert [a.dtype for a in nf.tree_leaves(params)] == want
+    assert [a.dtype for a in nf.tree_leaves(state[0].mu)] == want

@@ -14,7 +14,7 @@ import nnfunc as nf
 from nnfunc import data as nf_data
 from nnfunc._packed import Packed, plan_of, split
 from nnfunc.optim import scale_adam
-from nnfunc.optim.base import add_leaves
+from nnfunc.optim.base import Params, Transform, add_leaves
 from nnfunc.testing import strategies as nst
 
 Arr = np.ndarray[Any, Any]
@@ -249,3 +249,39 @@ def test_adam_writes_only_into_the_steps_own_gradient(large: bool, key: nf.Key) 
         nf.train(nf.optimizer_step(opt), (net, opt.init(net)), batches)
     for kept, want in zip(arrays, nf.tree_leaves(g), strict=True):
         np.testing.assert_array_equal(kept, want)  # the last gradient the user's transformation saw, untouched
+
+
+def _ema_then_adam(lr: float) -> nf.Optimizer[Any]:
+    """A user's own ``Transform`` that keeps a moving average of the gradient in its state and hands that
+    average, with the parameters it was given, to nnfunc's Adam."""
+    adam = nf.adam(lr)
+    adam_flat = adam.update.flat if isinstance(adam.update, Transform) else None
+    assert adam_flat is not None
+
+    def init(params: Any) -> Any:
+        return [np.zeros_like(a) for a in nf.tree_leaves(params)], adam.init(params)
+
+    def flat(u: list[Any], state: Any, params: Params, f: float) -> tuple[list[Any], Any]:
+        ema = [0.9 * e + 0.1 * g for e, g in zip(state[0], u, strict=True)]  # fresh, and kept in the state
+        out, inner = adam_flat(ema, state[1], params, f)
+        return out, (ema, inner)
+
+    return nf.Optimizer(init, Transform(flat))
+
+
+@settings(max_examples=10, deadline=None)
+@given(large=st.booleans(), key=nst.keys())
+def test_a_users_transform_forwarding_its_own_arrays_to_adam_never_has_them_overwritten(
+    large: bool, key: nf.Key
+) -> None:
+    """Scratch is given only to transformations made to take it: a user's ``Transform`` that forwards the
+    step's parameters to Adam with arrays its state keeps gets the tree path's results, state included."""
+    net = nf.init_mlp(key, (60, 40, 3) if large else (3, 4, 3))
+    opt = _ema_then_adam(1e-2)
+    batches = [nst.batch_for(net, nf.Key(key.seed, (i,)), labels="classes", n=4) for i in range(3)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scale_adam, "BLOCK_BYTES", 4096)
+        got = nf.train(nf.optimizer_step(opt), (net, opt.init(net)), batches)
+        want = _tree_path(opt, net, batches, 0.0)
+    for a, b in zip(nf.tree_leaves(got), nf.tree_leaves(want), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -57,6 +57,8 @@ class Dense(Layer):
     def forward(self, x: Array, ctx: Context) -> tuple[Array, Any]:
         if x.shape[1] != self.w.shape[0]:
             raise ValueError(f"x: expected {self.w.shape[0]} input features, got {x.shape[1]}")
+        if x.dtype != self.w.dtype:  # after a layer of another dtype: computed in this layer's
+            x = x.astype(self.w.dtype)
         z = x.dot(self.w)
         z += self.b
         a = self.activation.forward(z, z)
@@ -64,6 +66,8 @@ class Dense(Layer):
 
     def backward(self, saved: Any, g: Array, need_input: bool) -> tuple[Dense, Array | None]:
         x, a = saved
+        if g.dtype != self.w.dtype:  # before a layer of another dtype: the gradient in this layer's
+            g = g.astype(self.w.dtype)
         g = self.activation.backward(a, g, g)  # dL/dz
         g_in = g.dot(self.w.T) if need_input else None
         return trusted(Dense, w=x.T.dot(g), b=col_sum(g), activation=self.activation), g_in

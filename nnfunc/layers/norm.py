@@ -85,7 +85,7 @@ class LayerNorm(Layer):
         _check_vectors("LayerNorm", scale=self.scale, shift=self.shift)
 
     def forward(self, x: Array, ctx: Context) -> tuple[Array, Any]:
-        _check_features(self.scale, x)
+        x = _features(self.scale, x)
         mean = x.mean(axis=1, keepdims=True)
         centred = x - mean
         inv_std = 1 / np.sqrt((centred * centred).mean(axis=1, keepdims=True) + self.eps)
@@ -157,7 +157,7 @@ class BatchNorm(Layer):
         )
 
     def forward(self, x: Array, ctx: Context) -> tuple[Array, Any]:
-        _check_features(self.scale, x)
+        x = _features(self.scale, x)
         if ctx.training:
             mean = x.mean(axis=0)
             centred = x - mean
@@ -220,6 +220,8 @@ def _width(scale: object) -> int | None:
     return int(scale.shape[0]) if isinstance(scale, np.ndarray) else None
 
 
-def _check_features(scale: Array, x: Array) -> None:
+def _features(scale: Array, x: Array) -> Array:
+    """``x`` checked against the layer's width, in its dtype (after a layer of another dtype)."""
     if x.shape[1] != scale.shape[0]:
         raise ValueError(f"x: expected {scale.shape[0]} features, got {x.shape[1]}")
+    return x if x.dtype == scale.dtype else x.astype(scale.dtype)

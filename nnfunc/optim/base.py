@@ -105,8 +105,9 @@ class Params(NamedTuple):
 
     ``scratch``: the update leaves given with these parameters are the caller's own fresh arrays
     (a training step's gradient), which no one else holds: the transformation may write its
-    results into those that are writeable instead of allocating. Only the first member of a chain
-    is given ``scratch=True``."""
+    results into those that are writeable instead of allocating. Given only to a :class:`Transform`
+    made with ``scratch=True`` (nnfunc's Adam, and a chain whose first member is one), and by a
+    chain only to its first member."""
 
     leaves: Leaves
     treedef: TreeDef
@@ -136,16 +137,27 @@ class Transform:
     ``fresh`` (nnfunc's own, and combinations of only those): every update leaf ``flat`` returns
     is either the leaf it was given or a new array no one else holds, which a training step may
     then overwrite with ``params + update`` instead of allocating.
+
+    ``scratch``: ``flat`` may be given ``Params(scratch=True)`` (see :class:`Params`): it then
+    writes only into the update leaves it was given, and passes that permission on only to a
+    transformation that takes it too. Off unless asked for: a user's transformation that forwards
+    its own arrays to nnfunc's never has them overwritten.
     """
 
-    __slots__ = ("flat", "fresh", "linear")
+    __slots__ = ("flat", "fresh", "linear", "scratch")
 
     def __init__(
-        self, flat: FlatFn, linear: Callable[[Any], tuple[float, Any]] | None = None, *, fresh: bool = True
+        self,
+        flat: FlatFn,
+        linear: Callable[[Any], tuple[float, Any]] | None = None,
+        *,
+        fresh: bool = True,
+        scratch: bool = False,
     ) -> None:
         self.flat = flat
         self.linear = linear
         self.fresh = fresh
+        self.scratch = scratch
 
     def __call__(self, updates: P, state: Any, params: P) -> tuple[P, Any]:
         p, pdef = tree_flatten(params)

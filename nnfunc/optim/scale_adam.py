@@ -191,4 +191,4 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Opti
         last[0] = _Made(new.mu, m2, new.nu, v2, params.treedef, plan)
         return Packed(out, plan, read_only=True), new  # out: written once more, by params + updates
 
-    return Optimizer(init, Transform(flat))
+    return Optimizer(init, Transform(flat, scratch=True))

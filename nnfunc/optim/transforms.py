@@ -230,6 +230,7 @@ def clip(max_delta: float) -> Optimizer[EmptyState]:
     return Optimizer(_empty, Transform(flat))
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _SMALLEST_SAFE = 1e-30
 """Below this sum of squares, squares of float32 entries may have underflowed: :func:`global_norm` rescales."""
 
@@ -237,11 +238,15 @@ _SMALLEST_SAFE = 1e-30
 def global_norm(leaves: Leaves) -> float:
     """``sqrt(sum of squares)`` over every entry of every leaf, as a Python float; exact to rounding even
     where the squares overflow or underflow the leaves' dtype (then computed in float64 on the entries
-    divided by the largest magnitude). NaN if an entry is NaN, infinite if one is infinite."""
-    total = sum(float(np.vdot(a, a)) for a in leaves)
-    if _SMALLEST_SAFE < total < math.inf:
+    divided by the largest magnitude; leaves of other dtypes than float32 and float64, integers
+    included, are always taken in float64). NaN if an entry is NaN, else infinite if one is infinite."""
+    arrays = [np.asarray(a) for a in leaves]
+    if not all(a.dtype in _FLOATS for a in arrays):
+        arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+    total = sum(float(np.vdot(a, a)) for a in arrays)
+    if _SMALLEST_SAFE < total < math.inf or math.isnan(total):  # squares cannot make NaN from finite entries
         return math.sqrt(total)
-    wide = [np.asarray(a, dtype=np.float64) for a in leaves]
+    wide = [np.asarray(a, dtype=np.float64) for a in arrays]
     largest = max((float(np.max(np.abs(a))) for a in wide if a.size), default=0.0)
     if largest == 0.0 or not math.isfinite(largest):
         return largest  # zero, infinite, or NaN

@@ -33,6 +33,10 @@ def _fresh(t: Optimizer[Any]) -> bool:
     return isinstance(t.update, Transform) and t.update.fresh
 
 
+def _takes_scratch(t: Optimizer[Any]) -> bool:
+    return isinstance(t.update, Transform) and t.update.scratch
+
+
 def _check_member(name: str, t: object) -> Optimizer[Any]:
     if not isinstance(t, Optimizer):
         raise TypeError(f"{name}: expected an nf optimiser or transformation, got {type(t).__name__}")
@@ -91,6 +95,7 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
 
     lins = [lin for lin in linears if lin is not None]
     fresh = all(_fresh(t) for t in members)
+    scratch = bool(members) and _takes_scratch(members[0])  # only the first member is given scratch
     # adam & co (one transformation, then scalings) in one call: timed alone it is no faster than the loop
     # below, but inside a training step it saves about 6 us of 175 (tabular Adam, benchmarks/tabular.py)
     if len(groups) == 1 and groups[0][0] == 0 and linears[0] is None:
@@ -107,9 +112,9 @@ def chain(*transforms: Optimizer[Any]) -> Optimizer[OptState]:
             u, new[0] = head(u, state[0], params, factor)
             return u, tuple(new)
 
-        return Optimizer(init, Transform(flat_one, fresh=fresh))
+        return Optimizer(init, Transform(flat_one, fresh=fresh, scratch=scratch))
     if n == 0 or len(lins) < n:
-        return Optimizer(init, Transform(flat, fresh=fresh))
+        return Optimizer(init, Transform(flat, fresh=fresh, scratch=scratch))
 
     if n == 1:  # sgd: one scaling
         only = lins[0]
