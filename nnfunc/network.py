@@ -296,11 +296,14 @@ def _in_dtypes_of(params: N, grad: N) -> N:
     may have computed its gradient in the wider one (nnfunc's own layers compute in their own)."""
     leaves, treedef = flatten(params)
     g = _leaves_like(treedef, grad)
-    if all(type(a) is not np.ndarray or a.dtype == b.dtype for a, b in zip(g, leaves, strict=True)):
+    pairs = list(zip(g, leaves, strict=True))
+    if all(not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or a.dtype == b.dtype for a, b in pairs):
         return grad
     fixed = [
-        _frozen(a.astype(b.dtype)) if isinstance(a, np.ndarray) and a.dtype != b.dtype else a
-        for a, b in zip(g, leaves, strict=True)
+        _frozen(a.astype(b.dtype))
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype != b.dtype
+        else a
+        for a, b in pairs
     ]
     result: N = treedef.unflatten(fixed)
     return result
