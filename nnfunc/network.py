@@ -296,16 +296,16 @@ def _in_dtypes_of(params: N, grad: N) -> N:
     may have computed its gradient in the wider one (nnfunc's own layers compute in their own)."""
     leaves, treedef = flatten(params)
     g = _leaves_like(treedef, grad)
-    pairs = list(zip(g, leaves, strict=True))
-    if all(not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or a.dtype == b.dtype for a, b in pairs):
-        return grad
-    fixed = [
-        _frozen(a.astype(b.dtype))
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype != b.dtype
-        else a
-        for a, b in pairs
+    wrong = [
+        i
+        for i, (a, b) in enumerate(zip(g, leaves, strict=True))
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype != b.dtype
     ]
-    result: N = treedef.unflatten(fixed)
+    if not wrong:
+        return grad
+    for i in wrong:
+        g[i] = _frozen(g[i].astype(leaves[i].dtype))
+    result: N = treedef.unflatten(g)
     return result
 
 
